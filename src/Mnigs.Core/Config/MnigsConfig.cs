@@ -1,0 +1,69 @@
+using System.Collections.Immutable;
+using System.Net;
+
+namespace Mnigs.Core.Config;
+
+/// <summary>
+/// The typed view of mnigs.conf. Every key here is documented in mnigs.conf.sample and described
+/// in <see cref="ConfigSchema"/>; defaults apply when the file or a key is absent.
+/// </summary>
+public sealed record MnigsConfig
+{
+    // [main]
+    public string Name { get; init; } = "mnigs";
+
+    // [daemon]
+    public int RpcPort { get; init; } = 65533;
+    public ImmutableArray<int> ScanPorts { get; init; } = [65533];
+    public ImmutableArray<IPNetwork> AuthorizedNetworks { get; init; } =
+        [IPNetwork.Parse("127.0.0.0/8"), IPNetwork.Parse("::1/128")];
+    public string StateDir { get; init; } = "/var/lib/mnigs";
+    /// <summary>Prefix of every interface Mnigs creates; a restarted daemon removes leftovers carrying it.</summary>
+    public string InterfacePrefix { get; init; } = "mn";
+    public int RoutingTable { get; init; } = 65533;
+    public int RulePriority { get; init; } = 5300;
+    public string LogLevel { get; init; } = "info";
+
+    // [database]
+    /// <summary>Empty means <c>StateDir/mnigs.db</c>.</summary>
+    public string DatabaseFile { get; init; } = "";
+
+    // [gateway]
+    public bool GatewayEnabled { get; init; }
+    public int MaxConnections { get; init; } = 32;
+    public int SubscriberTimeout { get; init; } = 300;
+    /// <summary>Empty means the interface of the main table's default route.</summary>
+    public string Uplink { get; init; } = "";
+    /// <summary>Empty means the gateway's own resolvers.</summary>
+    public ImmutableArray<IPAddress> GatewayDns { get; init; } = [];
+    public string OnRegister { get; init; } = "";
+    public string OnRelease { get; init; } = "";
+
+    // [subscriber]
+    public SubscriberRouting Routing { get; init; } = SubscriberRouting.Route;
+    public bool SubscriberDns { get; init; } = true;
+    public string ResolvConf { get; init; } = "/etc/resolv.conf";
+    public string OnConnect { get; init; } = "";
+    public string OnDisconnect { get; init; } = "";
+
+    // [babel]
+    public bool BabelEnabled { get; init; } = true;
+    public int BabelLocalPort { get; init; } = 33123;
+    /// <summary>Empty means the host route this node redistributes into babel.</summary>
+    public IPAddress? BabelAddress { get; init; }
+
+    // [wireguard]
+    public bool WireGuardEnabled { get; init; } = true;
+    public int WireGuardListenPort { get; init; } = 51820;
+    public IPNetwork WireGuardIpv4Subnet { get; init; } = IPNetwork.Parse("10.201.0.0/24");
+    /// <summary>Null means the first host of the subnet.</summary>
+    public IPAddress? WireGuardIpv4Gateway { get; init; }
+    public IPNetwork? WireGuardIpv6Subnet { get; init; } = IPNetwork.Parse("fd6d:6e69:6773::/64");
+    public IPAddress? WireGuardIpv6Gateway { get; init; }
+    /// <summary>0 means from the path: the mesh MTU towards the peer less WireGuard's 80 bytes.</summary>
+    public int WireGuardMtu { get; init; }
+
+    public string DatabasePath => DatabaseFile.Length > 0 ? DatabaseFile : Path.Combine(StateDir, "mnigs.db");
+}
+
+public enum SubscriberRouting { Route, None }

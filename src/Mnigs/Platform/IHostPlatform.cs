@@ -1,0 +1,35 @@
+using Mnigs.Core.Host;
+
+namespace Mnigs.Platform;
+
+/// <summary>
+/// The only thing in Mnigs that changes the host. Modelled on Tailscale's router: <see cref="ApplyAsync"/>
+/// is called again and again with the complete desired state and makes the host match it (an identical
+/// state changes nothing); <see cref="CleanupAsync"/> removes everything carrying Mnigs' prefix, table,
+/// rule priorities and nftables table, needing no other state, so a restart after a crash starts clean.
+/// </summary>
+public interface IHostPlatform
+{
+    Task ApplyAsync(HostState desired, CancellationToken ct);
+
+    Task CleanupAsync(CancellationToken ct);
+
+    /// <summary>Read-only facts the adapters need to decide.</summary>
+    Task<HostFacts> ReadFactsAsync(CancellationToken ct);
+}
+
+/// <param name="DefaultRouteInterface">Interface of the main table's IPv4 default route, if any.</param>
+/// <param name="KernelWireGuard">Whether <c>ip link add type wireguard</c> works here.</param>
+/// <param name="WireGuardGo">Path of wireguard-go, when installed.</param>
+/// <param name="WireGuardTools">Whether <c>wg</c> is installed.</param>
+/// <param name="Nftables">Whether <c>nft</c> is installed.</param>
+/// <param name="SystemdResolved">Whether resolvectl manages DNS on this host.</param>
+/// <param name="Resolvers">Non-loopback name servers this host uses.</param>
+public sealed record HostFacts(
+    string? DefaultRouteInterface,
+    bool KernelWireGuard,
+    string? WireGuardGo,
+    bool WireGuardTools,
+    bool Nftables,
+    bool SystemdResolved,
+    IReadOnlyList<System.Net.IPAddress> Resolvers);
