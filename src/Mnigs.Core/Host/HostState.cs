@@ -37,7 +37,7 @@ public sealed record WireGuardInterface(
     string Name,
     string PrivateKey,
     int? ListenPort,
-    ImmutableArray<IPNetwork> Addresses,
+    ImmutableArray<InterfaceAddress> Addresses,
     int Mtu,
     ImmutableArray<WireGuardPeer> Peers)
 {
@@ -89,3 +89,20 @@ public sealed record FirewallSpec
 
 /// <summary>Resolvers to use while connected; <see cref="ResolvConf"/> is the file to manage when systemd-resolved does not run.</summary>
 public sealed record DnsSpec(ImmutableArray<IPAddress> Servers, string Interface, string ResolvConf);
+
+/// <summary>An address on an interface with its prefix length (host bits set, unlike <see cref="IPNetwork"/>).</summary>
+public readonly record struct InterfaceAddress(IPAddress Address, int PrefixLength)
+{
+    public override string ToString() => $"{Address}/{PrefixLength}";
+
+    public static InterfaceAddress Parse(string text)
+    {
+        var slash = text.IndexOf('/');
+        var address = IPAddress.Parse(slash < 0 ? text : text[..slash]);
+        var max = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128;
+        var length = slash < 0 ? max : int.Parse(text[(slash + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        if (length < 0 || length > max)
+            throw new FormatException($"Prefix length {length} out of range in {text}");
+        return new InterfaceAddress(address, length);
+    }
+}

@@ -16,6 +16,9 @@ public interface IHostPlatform
 
     /// <summary>Read-only facts the adapters need to decide.</summary>
     Task<HostFacts> ReadFactsAsync(CancellationToken ct);
+
+    /// <summary>MTU of the path the main table uses towards <paramref name="destination"/> (route mtu, else the device's), or null when unroutable.</summary>
+    Task<int?> PathMtuAsync(System.Net.IPAddress destination, CancellationToken ct);
 }
 
 /// <param name="DefaultRouteInterface">Interface of the main table's IPv4 default route, if any.</param>

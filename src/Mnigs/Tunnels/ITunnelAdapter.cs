@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Net;
 using System.Text.Json.Nodes;
 using Mnigs.Core.Gateway;
@@ -26,8 +25,11 @@ public interface ITunnelAdapter
     /// <summary>The <c>tunnel</c> object of the requestConnection reply for one session.</summary>
     JsonObject DescribeForSubscriber(GatewaySession session, IPAddress meshAddress);
 
-    /// <summary>Host state serving every live session (empty list: the service is still prepared when <paramref name="serving"/>).</summary>
-    HostState GatewayState(IReadOnlyList<GatewaySession> sessions, bool serving);
+    /// <summary>Host state serving every live session.</summary>
+    HostState GatewayState(IReadOnlyList<GatewaySession> sessions);
+
+    /// <summary>Interfaces subscribers' traffic arrives on (kept out of the gateway's own networks by the firewall).</summary>
+    IReadOnlyList<string> GatewayInterfaces { get; }
 
     // --- subscriber half ---
 
@@ -55,11 +57,11 @@ public sealed record SubscriberTunnelInput(
     string Secret,
     JsonObject Tunnel,
     IPAddress GatewayMeshAddress,
-    IPAddress? Ipv4,
-    IPAddress? Ipv6,
+    InterfaceAddress? Ipv4,
+    InterfaceAddress? Ipv6,
     int Mtu);
 
-public sealed record SubscriberTunnelPlan(bool Ok, string? Error, HostState State, ImmutableArray<IPAddress> ProbeTargets)
+public sealed record SubscriberTunnelPlan(bool Ok, string? Error, HostState State)
 {
-    public static SubscriberTunnelPlan Fail(string error) => new(false, error, HostState.Empty, []);
+    public static SubscriberTunnelPlan Fail(string error) => new(false, error, HostState.Empty);
 }

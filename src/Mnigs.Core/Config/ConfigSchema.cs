@@ -1,0 +1,116 @@
+using System.Net.Sockets;
+using static Mnigs.Core.Config.ConfigValueKinds;
+
+namespace Mnigs.Core.Config;
+
+/// <summary>
+/// Every key of mnigs.conf: section, name, kind of value, default and a one-line description.
+/// Adding a key is one line in <see cref="Keys"/> plus its property in <see cref="MnigsConfig"/>
+/// and its paragraph in mnigs.conf.sample (a test checks the sample covers the table).
+/// </summary>
+public static class ConfigSchema
+{
+    private const string Nothing = "nothing";
+    private const string Program = "the absolute path of a program";
+
+    public static IReadOnlyList<ConfigKey> Keys { get; } =
+    [
+        Key("main", "name", Name, "mnigs", "Name of this node as other nodes and subscribers see it.", (c, v) => c with { Name = v }),
+
+        Key("daemon", "rpcPort", Whole(1, 65535), "65533", "TCP port of the JSON-RPC endpoint, on IPv4 and IPv6.", (c, v) => c with { RpcPort = v }),
+        Key("daemon", "scanPorts", PortList, "65533", "Ports a scan tries on each mesh node to find other Mnigs daemons.", (c, v) => c with { ScanPorts = v }),
+        Key("daemon", "authorizedNetworks", NetworkList, "127.0.0.0/8, ::1/128", "Networks allowed to use the local administration methods (CLI, web UI).", (c, v) => c with { AuthorizedNetworks = v }),
+        Key("daemon", "stateDir", AbsolutePath("an absolute path such as /var/lib/mnigs"), "/var/lib/mnigs", "Directory for the database, keys and helper programs' state.", (c, v) => c with { StateDir = v }),
+        Key("daemon", "interfacePrefix", InterfacePrefix, "mn", "Prefix of every interface Mnigs creates; leftovers with it are removed at start.", (c, v) => c with { InterfacePrefix = v }),
+        Key("daemon", "routingTable", RoutingTable, "65533", "Routing table number that holds the routes Mnigs adds.", (c, v) => c with { RoutingTable = v }),
+        Key("daemon", "rulePriority", Whole(1, 32000), "5300", "Priority of the first policy routing rule Mnigs adds.", (c, v) => c with { RulePriority = v }),
+        Key("daemon", "logLevel", Choice(("trace", "trace"), ("debug", "debug"), ("info", "info"), ("warning", "warning"), ("error", "error")), "info", "Least severe log messages written.", (c, v) => c with { LogLevel = v }),
+
+        Key("database", "file", AbsolutePath("an absolute path").OrEmpty("", $"{Nothing} for mnigs.db in daemon.stateDir"), "", "SQLite database file.", (c, v) => c with { DatabaseFile = v }),
+
+        Key("gateway", "enabled", Bool, "no", "Offer this node's Internet uplink to subscribers.", (c, v) => c with { GatewayEnabled = v }),
+        Key("gateway", "maxConnections", Whole(1, 65535), "32", "Most subscribers served at the same time.", (c, v) => c with { MaxConnections = v }),
+        Key("gateway", "subscriberTimeout", Whole(10, 86400), "300", "Seconds a subscriber's lease lasts unless renewed.", (c, v) => c with { SubscriberTimeout = v }),
+        Key("gateway", "uplink", InterfaceName.OrEmpty("", $"{Nothing} for the interface of the default route"), "", "Interface towards the Internet.", (c, v) => c with { Uplink = v }),
+        Key("gateway", "dns", AddressList.OrEmpty([], $"{Nothing} for this host's own resolvers"), "", "DNS servers given to subscribers.", (c, v) => c with { GatewayDns = v }),
+        Key("gateway", "onRegister", AbsolutePath(Program).OrEmpty("", Nothing), "", "Program run when a subscriber connects.", (c, v) => c with { OnRegister = v }),
+        Key("gateway", "onRelease", AbsolutePath(Program).OrEmpty("", Nothing), "", "Program run when a subscriber's session ends.", (c, v) => c with { OnRelease = v }),
+
+        Key("subscriber", "routing", Choice(("route", SubscriberRouting.Route), ("none", SubscriberRouting.None)), "route", "route: send Internet traffic through the gateway; none: only bring the tunnel up.", (c, v) => c with { Routing = v }),
+        Key("subscriber", "dns", Bool, "yes", "Use the gateway's DNS servers while connected.", (c, v) => c with { SubscriberDns = v }),
+        Key("subscriber", "resolvConf", AbsolutePath("an absolute path such as /etc/resolv.conf"), "/etc/resolv.conf", "Resolver file rewritten when subscriber.dns is on.", (c, v) => c with { ResolvConf = v }),
+        Key("subscriber", "onConnect", AbsolutePath(Program).OrEmpty("", Nothing), "", "Program run after connecting to a gateway.", (c, v) => c with { OnConnect = v }),
+        Key("subscriber", "onDisconnect", AbsolutePath(Program).OrEmpty("", Nothing), "", "Program run after disconnecting from a gateway.", (c, v) => c with { OnDisconnect = v }),
+
+        Key("babel", "enabled", Bool, "yes", "Use the babel mesh, through babeld's local interface.", (c, v) => c with { BabelEnabled = v }),
+        Key("babel", "localPort", Whole(1, 65535), "33123", "TCP port of babeld's local interface on ::1 (babeld -G).", (c, v) => c with { BabelLocalPort = v }),
+        Key("babel", "address", Address(null).OrEmpty(null, $"{Nothing} for the host route this node announces"), "", "This node's address on the babel mesh.", (c, v) => c with { BabelAddress = v }),
+
+        Key("wireguard", "enabled", Bool, "yes", "Offer and use WireGuard tunnels.", (c, v) => c with { WireGuardEnabled = v }),
+        Key("wireguard", "listenPort", Whole(1, 65535), "51820", "UDP port the gateway's WireGuard interface listens on.", (c, v) => c with { WireGuardListenPort = v }),
+        Key("wireguard", "ipv4Subnet", Ipv4Subnet, "10.201.0.0/24", "IPv4 addresses handed to subscribers inside the tunnel.", (c, v) => c with { WireGuardIpv4Subnet = v }),
+        Key("wireguard", "ipv4Gateway", Address(AddressFamily.InterNetwork).OrEmpty(null, $"{Nothing} for the first host of the subnet"), "", "The gateway's own IPv4 address inside the tunnel.", (c, v) => c with { WireGuardIpv4Gateway = v }),
+        Key("wireguard", "ipv6Subnet", Ipv6Subnet.OrEmpty(null, $"{Nothing} to turn IPv6 off"), "fd6d:6e69:6773::/64", "IPv6 addresses handed to subscribers inside the tunnel.", (c, v) => c with { WireGuardIpv6Subnet = v }),
+        Key("wireguard", "ipv6Gateway", Address(AddressFamily.InterNetworkV6).OrEmpty(null, $"{Nothing} for the first host of the subnet"), "", "The gateway's own IPv6 address inside the tunnel.", (c, v) => c with { WireGuardIpv6Gateway = v }),
+        Key("wireguard", "mtu", Mtu, "0", "MTU of the tunnel interface; 0 takes the mesh path's MTU less 80 bytes.", (c, v) => c with { WireGuardMtu = v }),
+    ];
+
+    /// <summary>Sections in the order of <see cref="Keys"/>.</summary>
+    public static IReadOnlyList<string> Sections { get; } = [.. Keys.Select(k => k.Section).Distinct()];
+
+    private static readonly Dictionary<string, ConfigKey> ByName =
+        Keys.ToDictionary(k => k.Name, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The key, matched case-insensitively, or null.</summary>
+    public static ConfigKey? Find(string section, string key) =>
+        ByName.GetValueOrDefault($"{section}.{key}");
+
+    public static bool HasSection(string section) =>
+        Sections.Contains(section, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Null when <paramref name="value"/> is acceptable for the key, else a plain message.</summary>
+    public static string? Validate(string section, string key, string value) =>
+        Find(section, key) is { } known ? known.Validate(value) : UnknownKey(section, key);
+
+    /// <summary><c>Unknown key gateway.maxconection; did you mean gateway.maxConnections?</c></summary>
+    public static string UnknownKey(string section, string key) =>
+        $"Unknown key {section}.{key}{Suggest($"{section}.{key}", Keys.Select(k => k.Name))}";
+
+    /// <summary><c>Unknown section [gatway]; did you mean [gateway]?</c></summary>
+    public static string UnknownSection(string section) =>
+        $"Unknown section [{section}]{Suggest(section, Sections, "[", "]")}";
+
+    private static TypedConfigKey<T> Key<T>(string section, string key, ConfigValueKind<T> kind, string defaultText,
+        string description, Func<MnigsConfig, T, MnigsConfig> apply) =>
+        new(section, key, kind, defaultText, description, apply);
+
+    private static string Suggest(string typed, IEnumerable<string> known, string open = "", string close = "")
+    {
+        if (typed.Length > 64)
+            return "";
+        var best = known.MinBy(name => Distance(typed.ToLowerInvariant(), name.ToLowerInvariant()));
+        return best is not null && Distance(typed.ToLowerInvariant(), best.ToLowerInvariant()) <= Math.Max(2, typed.Length / 5)
+            ? $"; did you mean {open}{best}{close}?"
+            : "";
+    }
+
+    /// <summary>Levenshtein distance, for typo suggestions.</summary>
+    private static int Distance(string a, string b)
+    {
+        var previous = new int[b.Length + 1];
+        var current = new int[b.Length + 1];
+        for (var j = 0; j <= b.Length; j++)
+            previous[j] = j;
+        for (var i = 1; i <= a.Length; i++)
+        {
+            current[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+                current[j] = Math.Min(substitution, Math.Min(previous[j], current[j - 1]) + 1);
+            }
+            (previous, current) = (current, previous);
+        }
+        return previous[b.Length];
+    }
+}

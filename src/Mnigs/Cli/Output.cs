@@ -1,0 +1,85 @@
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace Mnigs.Cli;
+
+/// <summary>How each admin answer is shown to a person.</summary>
+public static class Output
+{
+    public static string Status(JsonObject r)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine($"Node      {S(r, "name")} ({S(r, "id")}), Mnigs {S(r, "version")}, port {S(r, "rpcPort")}");
+        foreach (var n in Arr(r, "networks"))
+            sb.AppendLine($"Network   {S(n, "name")}: {(B(n, "available") ? "up" : "DOWN")} — {S(n, "message")}"
+                + (Arr(n, "addresses").Any() ? $" ({string.Join(", ", Arr(n, "addresses").Select(a => a.ToString()))})" : ""));
+        foreach (var t in Arr(r, "tunnels"))
+            sb.AppendLine($"Tunnel    {S(t, "name")}: {(B(t, "available") ? "ok" : "UNAVAILABLE")} — {S(t, "message")}");
+        if (r["gateway"] is JsonObject g)
+        {
+            if (B(g, "serving"))
+                sb.AppendLine($"Gateway   serving {string.Join(", ", Arr(g, "suites").Select(x => x.ToString()))} via uplink {S(g, "uplink")}; {S(g, "sessions")}/{S(g, "maxConnections")} sessions");
+            else
+                sb.AppendLine($"Gateway   not serving: {S(g, "reason")}");
+        }
+        if (r["subscriber"] is JsonObject sub)
+        {
+            if (sub["connection"] is JsonObject c)
+                sb.AppendLine($"Connected to {S(c, "gatewayName")} ({S(c, "gateway")}) with {S(c, "suite")} on {S(c, "interface")}: {S(c, "ipv4")} {S(c, "ipv6")}, lease {S(c, "leaseSecondsLeft")} s left");
+            else
+                sb.AppendLine("Not connected" + (sub["lastError"] is JsonValue e ? $" (last error: {e})" : ""));
+        }
+        if (r["scan"] is JsonObject scan)
+            sb.AppendLine($"Scanning  {S(scan, "done")}/{S(scan, "total")}");
+        return sb.ToString().TrimEnd();
+    }
+
+    public static string Gateways(JsonObject r)
+    {
+        var table = new Table("NAME", "ADDRESS", "PORT", "SUITES", "SOURCE", "LAST SEEN");
+        foreach (var g in Arr(r, "gateways"))
+            table.Add(S(g, "name"), S(g, "address"), S(g, "port"), string.Join(",", Arr(g, "suites").Select(x => x.ToString())),
+                S(g, "source"), When(g, "lastSeen"));
+        return table.Count == 0 ? "No gateways known yet; run a scan (-s)" : table.ToString();
+    }
+
+    public static string Scan(JsonObject r)
+    {
+        var head = $"Scan {S(r, "scanId")}: probed {S(r, "probed")}, found {S(r, "nodes")} nodes and {Arr(r, "gateways").Count()} gateways";
+        return Arr(r, "gateways").Any() ? head + Environment.NewLine + Gateways(new JsonObject { ["gateways"] = r["gateways"]!.DeepClone() }) : head;
+    }
+
+    public static string Connected(JsonObject r)
+    {
+        if (r["connection"] is not JsonObject c)
+            return "Connected";
+        return $"Connected to {S(c, "gatewayName")} ({S(c, "gateway")}) with {S(c, "suite")}: interface {S(c, "interface")}, "
+            + $"address {S(c, "ipv4")} {S(c, "ipv6")}, MTU {S(c, "mtu")}, lease {S(c, "leaseSecondsLeft")} s";
+    }
+
+    public static string Sessions(JsonObject r)
+    {
+        var table = new Table("SID", "MESH ADDRESS", "NAME", "SUITE", "IPV4", "IPV6", "EXPIRES IN");
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        foreach (var s in Arr(r, "sessions"))
+        {
+            var expires = s["expiresAt"] is JsonValue v && v.TryGetValue<long>(out var t) ? $"{t - now} s" : "-";
+            table.Add(S(s, "sid"), S(s, "meshAddress"), S(s, "name"), S(s, "suite"), S(s, "ipv4"), S(s, "ipv6"), expires);
+        }
+        return table.Count == 0 ? "No sessions" : table.ToString();
+    }
+
+    private static string When(JsonNode n, string key) =>
+        n[key] is JsonValue v && v.TryGetValue<long>(out var t) ? DateTimeOffset.FromUnixTimeSeconds(t).ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss") : "-";
+
+    private static string S(JsonNode n, string key) => n[key] switch
+    {
+        null => "-",
+        JsonValue v when v.TryGetValue<string>(out var s) => s,
+        var other => other.ToJsonString(),
+    };
+
+    private static bool B(JsonNode n, string key) => n[key] is JsonValue v && v.TryGetValue<bool>(out var b) && b;
+
+    private static IEnumerable<JsonNode> Arr(JsonNode n, string key) => (n[key] as JsonArray ?? []).OfType<JsonNode>();
+}

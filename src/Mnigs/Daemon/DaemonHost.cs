@@ -1,0 +1,204 @@
+using System.Net;
+using System.Reflection;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Mnigs.Core.Config;
+using Mnigs.Core.Gateway;
+using Mnigs.Discovery;
+using Mnigs.Gateway;
+using Mnigs.Networks;
+using Mnigs.Networks.Babel;
+using Mnigs.Payments;
+using Mnigs.Payments.Free;
+using Mnigs.Platform;
+using Mnigs.Rpc;
+using Mnigs.Store;
+using Mnigs.Subscriber;
+using Mnigs.Tunnels;
+using Mnigs.Tunnels.WireGuard;
+
+namespace Mnigs.Daemon;
+
+/// <summary>
+/// mnigsd: loads the config, cleans what a previous run left in the kernel, then serves the protocol
+/// and the admin API on daemon.rpcport (IPv4 and IPv6). Adapters are registered here, in one place.
+/// </summary>
+public static class DaemonHost
+{
+    public static string Version =>
+        typeof(DaemonHost).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0";
+
+    public static async Task<int> RunAsync(string? configPath, CancellationToken stop)
+    {
+        var loaded = ConfigFile.Load(configPath);
+        if (loaded.Error is not null)
+        {
+            await Console.Error.WriteLineAsync(loaded.Error);
+            return 2;
+        }
+        var config = loaded.Config!;
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss.fff ";
+        });
+        builder.Logging.SetMinimumLevel(ParseLevel(config.LogLevel));
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = RpcEndpoint.MaxBodyBytes;
+            k.Limits.MaxRequestHeadersTotalSize = 16 * 1024;
+            k.AddServerHeader = false;
+            if (System.Net.Sockets.Socket.OSSupportsIPv6)
+                k.Listen(IPAddress.IPv6Any, config.RpcPort, l => l.Protocols = HttpProtocols.Http1);
+            else
+                k.Listen(IPAddress.Any, config.RpcPort, l => l.Protocols = HttpProtocols.Http1);
+        });
+
+        var app = builder.Build();
+        var loggers = app.Services.GetRequiredService<ILoggerFactory>();
+        var log = loggers.CreateLogger("mnigsd");
+
+        Directory.CreateDirectory(config.StateDir);
+        using var store = MnigsStore.Open(config.DatabasePath);
+        var key = NodeKey.LoadOrCreate(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(config.DatabasePath))!, "node.key"));
+        var identity = new NodeIdentity(config.Name, key.NodeId, Version);
+        log.LogInformation("Mnigs {Version} starting as {Name} ({Id}), config {Config}", Version, identity.Name, identity.NodeId, configPath ?? "(none)");
+
+        using var platform = new LinuxPlatform(
+            new ProcessCommandRunner(loggers.CreateLogger<ProcessCommandRunner>()),
+            new PlatformOptions(config.InterfacePrefix, config.RoutingTable, config.RulePriority, config.StateDir),
+            loggers.CreateLogger<LinuxPlatform>());
+        // Whatever a crashed run left behind goes first, before anything is applied.
+        await platform.CleanupAsync(stop);
+        var facts = await platform.ReadFactsAsync(stop);
+
+        var networks = new NetworkMonitor(NetworkAdapters(config, loggers), loggers.CreateLogger<NetworkMonitor>());
+        await networks.RefreshAsync(stop);
+
+        var pools = Pools(config);
+        var tunnels = new Dictionary<string, ITunnelAdapter>();
+        if (config.WireGuardEnabled)
+        {
+            var keyPath = Path.Combine(config.StateDir, "wireguard.key");
+            var gatewayKey = new Lazy<string>(() => WireGuardKeys.LoadOrCreate(keyPath));
+            tunnels["wireguard"] = new WireGuardTunnel(new WireGuardOptions(
+                $"{config.InterfacePrefix}{identity.Tag}g0", () => gatewayKey.Value, config.WireGuardListenPort,
+                pools.GetValueOrDefault("wireguard"), config.WireGuardMtu > 0 ? config.WireGuardMtu : 1420));
+        }
+        var payments = new Dictionary<string, IPaymentMethod> { ["free"] = new FreePayment() };
+
+        var host = new HostStateCoordinator(platform, loggers.CreateLogger<HostStateCoordinator>());
+        var hooks = new HookRunner(loggers.CreateLogger<HookRunner>());
+        var book = new SessionBook(pools, config.MaxConnections, TimeSpan.FromSeconds(config.SubscriberTimeout), TimeProvider.System,
+            () => throw new InvalidOperationException("sids are issued by GatewayService"));
+        var gateway = new GatewayService(config, identity, networks, tunnels, payments, book, store, host, hooks, facts,
+            loggers.CreateLogger<GatewayService>());
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var rpc = new RpcClient(http);
+        var subscriber = new SubscriberService(config, identity, networks, tunnels, payments, rpc, store, host, platform, hooks,
+            TimeProvider.System, loggers.CreateLogger<SubscriberService>());
+        var scanner = new Scanner(config, networks, rpc, store, loggers.CreateLogger<Scanner>());
+
+        await gateway.StartAsync(facts, stop);
+        await subscriber.StartAsync(facts, stop);
+        if (gateway.NotServingReason is { } reason && config.GatewayEnabled)
+            log.LogWarning("Gateway enabled but not serving: {Reason}", reason);
+
+        var admin = new AdminMethods(identity, config, configPath, networks, tunnels, () => facts, gateway, subscriber, scanner, store, TimeProvider.System);
+        var authorized = config.AuthorizedNetworks;
+        var dispatcher = new RpcDispatcher(PublicMethods.For(gateway).Concat(admin.Methods),
+            caller => authorized.Any(n => n.Contains(caller)), loggers.CreateLogger<RpcDispatcher>());
+        app.MapJsonRpc(dispatcher);
+
+        var loops = Task.WhenAll(
+            Every(TimeSpan.FromSeconds(1), ct => gateway.ExpireAsync(ct), log, stop),
+            Every(TimeSpan.FromSeconds(5), async ct =>
+            {
+                var before = gateway.Suites().Count;
+                await networks.RefreshAsync(ct);
+                if (gateway.Suites().Count != before)
+                    await gateway.RefreshAsync(ct);
+            }, log, stop));
+
+        try
+        {
+            await app.StartAsync(stop);
+        }
+        catch (IOException e)
+        {
+            log.LogError("Cannot listen on port {Port}: {Error}", config.RpcPort, e.Message);
+            await platform.CleanupAsync(CancellationToken.None);
+            return 1;
+        }
+        log.LogInformation("Listening on port {Port}; gateway {State}", config.RpcPort, gateway.Serving ? "serving " + string.Join(",", gateway.Suites()) : "off");
+
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stop);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        log.LogInformation("Stopping");
+        await subscriber.DisposeAsync();
+        await app.StopAsync(CancellationToken.None);
+        await loops;
+        // Sessions stay in the store and come back on the next start; the kernel is left as it was found.
+        await platform.CleanupAsync(CancellationToken.None);
+        return 0;
+    }
+
+    private static IReadOnlyList<INetworkAdapter> NetworkAdapters(MnigsConfig config, ILoggerFactory loggers)
+    {
+        var list = new List<INetworkAdapter>();
+        if (config.BabelEnabled)
+            list.Add(new BabelAdapter(new BabelOptions(LocalPort: config.BabelLocalPort, Address: config.BabelAddress), loggers.CreateLogger<BabelAdapter>()));
+        return list;
+    }
+
+    private static Dictionary<string, TunnelPools> Pools(MnigsConfig config)
+    {
+        var pools = new Dictionary<string, TunnelPools>();
+        if (config.WireGuardEnabled)
+            pools["wireguard"] = new TunnelPools(
+                new AddressPool(config.WireGuardIpv4Subnet, config.WireGuardIpv4Gateway),
+                config.WireGuardIpv6Subnet is { } v6 ? new AddressPool(v6, config.WireGuardIpv6Gateway) : null);
+        return pools;
+    }
+
+    private static async Task Every(TimeSpan period, Func<CancellationToken, Task> action, ILogger log, CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(period);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop))
+            {
+                try
+                {
+                    await action(stop);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    log.LogError(e, "Background task failed");
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private static LogLevel ParseLevel(string level) => level switch
+    {
+        "trace" => LogLevel.Trace,
+        "debug" => LogLevel.Debug,
+        "warning" => LogLevel.Warning,
+        "error" => LogLevel.Error,
+        _ => LogLevel.Information,
+    };
+}

@@ -1,0 +1,89 @@
+using System.Net;
+using Mnigs.Core.Host;
+
+namespace Mnigs.Platform;
+
+/// <summary>
+/// An <see cref="IHostPlatform"/> that changes nothing and remembers everything it was asked (like
+/// Tailscale's router_fake): every applied state in order, the current one, how often cleanup ran.
+/// </summary>
+public sealed class FakeHostPlatform : IHostPlatform
+{
+    private readonly Lock _lock = new();
+    private readonly List<HostState> _applied = [];
+    private HostState _current = HostState.Empty;
+    private int _cleanups;
+
+    public HostFacts Facts { get; set; } = new(
+        DefaultRouteInterface: "eth0",
+        KernelWireGuard: false,
+        WireGuardGo: "/usr/bin/wireguard-go",
+        WireGuardTools: true,
+        Nftables: true,
+        SystemdResolved: false,
+        Resolvers: []);
+
+    /// <summary>Path MTU answered for every destination (null: unroutable).</summary>
+    public Func<IPAddress, int?> PathMtu { get; set; } = _ => 1500;
+
+    /// <summary>When set, the next <see cref="ApplyAsync"/> throws it instead of applying (once).</summary>
+    public Exception? FailNextApply { get; set; }
+
+    public IReadOnlyList<HostState> Applied
+    {
+        get
+        {
+            lock (_lock)
+                return [.. _applied];
+        }
+    }
+
+    public HostState Current
+    {
+        get
+        {
+            lock (_lock)
+                return _current;
+        }
+    }
+
+    public int CleanupCount
+    {
+        get
+        {
+            lock (_lock)
+                return _cleanups;
+        }
+    }
+
+    public Task ApplyAsync(HostState desired, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        lock (_lock)
+        {
+            if (FailNextApply is { } error)
+            {
+                FailNextApply = null;
+                return Task.FromException(error);
+            }
+            _applied.Add(desired);
+            _current = desired;
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task CleanupAsync(CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        lock (_lock)
+        {
+            _cleanups++;
+            _current = HostState.Empty;
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task<HostFacts> ReadFactsAsync(CancellationToken ct) => Task.FromResult(Facts);
+
+    public Task<int?> PathMtuAsync(IPAddress destination, CancellationToken ct) => Task.FromResult(PathMtu(destination));
+}

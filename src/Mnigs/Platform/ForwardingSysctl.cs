@@ -1,0 +1,71 @@
+using System.Text;
+
+namespace Mnigs.Platform;
+
+/// <summary>
+/// IPv4 and IPv6 forwarding (ip-sysctl.txt: <c>net.ipv4.ip_forward</c>, <c>net.ipv6.conf.all.forwarding</c>).
+/// The values found before Mnigs turned them on are saved in <c>forwarding.saved</c> under the state
+/// directory, so they come back after a crash too.
+/// </summary>
+internal sealed class ForwardingSysctl(PlatformOptions options, ILogger log)
+{
+    private static readonly string[] Keys = ["net/ipv4/ip_forward", "net/ipv6/conf/all/forwarding"];
+
+    private string SavedFile => Path.Combine(options.StateDir, "forwarding.saved");
+
+    public async Task ApplyAsync(bool wanted, CancellationToken ct)
+    {
+        if (!wanted)
+        {
+            await RestoreAsync(ct);
+            return;
+        }
+        if (!File.Exists(SavedFile))
+        {
+            var saved = new StringBuilder();
+            foreach (var key in Keys)
+            {
+                if (await ReadAsync(key, ct) is { } value)
+                    saved.Append(key).Append('=').Append(value).Append('\n');
+            }
+            Directory.CreateDirectory(options.StateDir);
+            await File.WriteAllTextAsync(SavedFile, saved.ToString(), ct);
+        }
+        foreach (var key in Keys)
+        {
+            if (await ReadAsync(key, ct) is { } value && value != "1")
+                await WriteAsync(key, "1", ct);
+        }
+    }
+
+    public async Task RestoreAsync(CancellationToken ct)
+    {
+        if (!File.Exists(SavedFile))
+            return;
+        foreach (var line in await File.ReadAllLinesAsync(SavedFile, ct))
+        {
+            var equals = line.IndexOf('=');
+            if (equals <= 0)
+                continue;
+            var (key, value) = (line[..equals], line[(equals + 1)..]);
+            if (Keys.Contains(key) && await ReadAsync(key, ct) is { } current && current != value)
+                await WriteAsync(key, value, ct);
+        }
+        File.Delete(SavedFile);
+    }
+
+    private async Task<string?> ReadAsync(string key, CancellationToken ct)
+    {
+        var path = Path.Combine(options.ProcSysRoot, key);
+        // IPv6 may be disabled on this host: then there is nothing to forward or restore.
+        return File.Exists(path) ? (await File.ReadAllTextAsync(path, ct)).Trim() : null;
+    }
+
+    private async Task WriteAsync(string key, string value, CancellationToken ct)
+    {
+        // Truncate, not create: sysctl files exist and must be written in place.
+        await using (var file = new FileStream(Path.Combine(options.ProcSysRoot, key), FileMode.Truncate, FileAccess.Write))
+            await file.WriteAsync(Encoding.ASCII.GetBytes(value + "\n"), ct);
+        log.LogInformation("Host changed: {Sysctl} = {Value}", key.Replace('/', '.'), value);
+    }
+}

@@ -1,0 +1,205 @@
+using System.Net;
+using System.Net.Sockets;
+using Mnigs.Core.Host;
+
+namespace Mnigs.Platform;
+
+/// <summary>
+/// <see cref="IHostPlatform"/> for Linux through its own tools: iproute2 (<c>ip -j</c>, 5.x/6.x),
+/// wireguard-tools and wireguard-go, nftables (<c>nft -f</c>, 0.9.6+), resolvectl, and /proc/sys.
+/// Every apply reads the host back, so the first apply after a restart converges from whatever a
+/// crashed daemon left; an unchanged state issues no changing command.
+/// </summary>
+public sealed class LinuxPlatform : IHostPlatform, IDisposable
+{
+    private const string ResolvedDirectory = "/run/systemd/resolve/";
+
+    private readonly ICommandRunner _runner;
+    private readonly PlatformOptions _options;
+    private readonly ILogger<LinuxPlatform> _log;
+    private readonly HostCommands _commands;
+    private readonly WireGuardLinks _wireGuard;
+    private readonly PolicyRouting _routing;
+    private readonly NftablesFirewall _firewall;
+    private readonly ForwardingSysctl _forwarding;
+    private readonly ResolverSettings _dns;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    public LinuxPlatform(ICommandRunner runner, PlatformOptions options, ILogger<LinuxPlatform> log)
+    {
+        if (options.InterfacePrefix.Length is 0 or > 9 || !options.InterfacePrefix.All(IsNameChar))
+            throw new ArgumentException($"Interface prefix '{options.InterfacePrefix}' must be 1 to 9 letters, digits, '-' or '_'", nameof(options));
+        if (options.RoutingTable is <= 0 or 253 or 254 or 255)
+            throw new ArgumentException($"Routing table {options.RoutingTable} is reserved; choose another", nameof(options));
+        if (options.RulePriority is <= 0 or >= 32765)
+            throw new ArgumentException($"Rule priority {options.RulePriority} must be between 1 and 32764", nameof(options));
+        _runner = runner;
+        _options = options;
+        _log = log;
+        _commands = new HostCommands(runner, options.CommandTimeout, log);
+        _wireGuard = new WireGuardLinks(_commands, options, log);
+        _routing = new PolicyRouting(_commands, options);
+        _firewall = new NftablesFirewall(_commands);
+        _forwarding = new ForwardingSysctl(options, log);
+        _dns = new ResolverSettings(_commands, options, log);
+    }
+
+    public async Task ApplyAsync(HostState desired, CancellationToken ct)
+    {
+        Validate(desired);
+        await _gate.WaitAsync(ct);
+        try
+        {
+            var links = await ReadLinksAsync(ct);
+            var errors = new List<Exception>();
+            // Make before break: the new interfaces, routes and rules first, the unwanted links last.
+            await Step(errors, () => _wireGuard.ApplyAsync(desired.WireGuard, links, ct));
+            await Step(errors, () => _routing.ApplyRoutesAsync(desired.Routes, ct));
+            await Step(errors, () => _routing.ApplyRulesAsync(desired.Policy, ct));
+            await Step(errors, () => _firewall.ApplyAsync(desired.Firewall, ct));
+            await Step(errors, () => _forwarding.ApplyAsync(desired.Forwarding, ct));
+            await Step(errors, () => _dns.ApplyAsync(desired.Dns, desired.Dns is not null && UsesSystemdResolved(), links, ct));
+            await Step(errors, () => _wireGuard.DeleteUnwantedAsync(desired.WireGuard, links, ct));
+            ThrowIfAny(errors, "apply the host state");
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task CleanupAsync(CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            var errors = new List<Exception>();
+            await Step(errors, async () => await _wireGuard.DeleteUnwantedAsync([], await ReadLinksAsync(ct), ct));
+            await Step(errors, () => _routing.CleanupAsync(ct));
+            await Step(errors, () => _firewall.CleanupAsync(ct));
+            await Step(errors, () => _forwarding.RestoreAsync(ct));
+            await Step(errors, () => _dns.RestoreAsync(ct));
+            _dns.Forget();
+            ThrowIfAny(errors, "clean up the host");
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task<HostFacts> ReadFactsAsync(CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            var defaults = await _commands.ReadOutputAsync(CommandRequest.Of("ip", "-j", "-4", "route", "show", "default"), ct);
+            return new HostFacts(
+                DefaultRouteInterface: IpJson.FirstDevice(defaults),
+                KernelWireGuard: await _wireGuard.KernelSupportAsync(ct),
+                WireGuardGo: _runner.FindProgram("wireguard-go"),
+                WireGuardTools: _runner.FindProgram("wg") is not null,
+                Nftables: _runner.FindProgram("nft") is not null,
+                SystemdResolved: UsesSystemdResolved(),
+                Resolvers: await ReadResolversAsync(ct));
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task<int?> PathMtuAsync(IPAddress destination, CancellationToken ct)
+    {
+        var route = await _commands.ReadAsync(CommandRequest.Of("ip", "-j", "route", "get", destination.ToString()), ct);
+        if (!route.Succeeded)
+            return null;
+        var (device, mtu) = IpJson.RouteGet(route.Stdout);
+        if (mtu is not null || device is null)
+            return mtu;
+        var link = await _commands.ReadOutputAsync(CommandRequest.Of("ip", "-j", "link", "show", "dev", device), ct);
+        return IpJson.Links(link).FirstOrDefault()?.Mtu;
+    }
+
+    public void Dispose() => _gate.Dispose();
+
+    private async Task<IReadOnlyList<LinkInfo>> ReadLinksAsync(CancellationToken ct) =>
+        IpJson.Links(await _commands.ReadOutputAsync(CommandRequest.Of("ip", "-j", "addr", "show"), ct));
+
+    /// <summary>resolvectl is installed and resolv.conf is systemd-resolved's own file (normally its stub).</summary>
+    private bool UsesSystemdResolved()
+    {
+        if (_runner.FindProgram("resolvectl") is null)
+            return false;
+        try
+        {
+            var target = new FileInfo(_options.ResolvConf).ResolveLinkTarget(returnFinalTarget: true);
+            return target?.FullName.StartsWith(ResolvedDirectory, StringComparison.Ordinal) == true;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    private async Task<IReadOnlyList<IPAddress>> ReadResolversAsync(CancellationToken ct)
+    {
+        if (!File.Exists(_options.ResolvConf))
+            return [];
+        var servers = new List<IPAddress>();
+        foreach (var line in await File.ReadAllLinesAsync(_options.ResolvConf, ct))
+        {
+            var words = line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
+            if (words is ["nameserver", var text, ..] && IPAddress.TryParse(text, out var server) && !IPAddress.IsLoopback(server))
+                servers.Add(server);
+        }
+        return servers;
+    }
+
+    private void Validate(HostState desired)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var wg in desired.WireGuard)
+        {
+            if (!wg.Name.StartsWith(_options.InterfacePrefix, StringComparison.Ordinal) || wg.Name.Length > 15 || !wg.Name.All(IsNameChar))
+                throw new ArgumentException($"WireGuard interface '{wg.Name}' must start with '{_options.InterfacePrefix}' and be at most 15 letters, digits, '-' or '_'");
+            if (!names.Add(wg.Name))
+                throw new ArgumentException($"WireGuard interface '{wg.Name}' is wanted twice");
+            if (wg.Mtu is < 576 or > 65535)
+                throw new ArgumentException($"WireGuard interface '{wg.Name}' has an impossible MTU {wg.Mtu}");
+        }
+        foreach (var route in desired.Routes)
+        {
+            if (route.Device.Length is 0 or > 15 || !route.Device.All(c => IsNameChar(c) || c == '.'))
+                throw new ArgumentException($"Route to {route.Destination} names an invalid device '{route.Device}'");
+            if (route.Via is { } via && via.AddressFamily != route.Destination.BaseAddress.AddressFamily)
+                throw new ArgumentException($"Route to {route.Destination} goes via {via}, an address of the other family");
+        }
+        if (desired.Policy is { } policy && (policy.Table != _options.RoutingTable || policy.Priority != _options.RulePriority))
+            throw new ArgumentException(
+                $"Routing policy (table {policy.Table}, priority {policy.Priority}) differs from the platform's (table {_options.RoutingTable}, priority {_options.RulePriority}); cleanup would not find it");
+    }
+
+    private async Task Step(List<Exception> errors, Func<Task> step)
+    {
+        try
+        {
+            await step();
+        }
+        catch (Exception e) when (e is CommandFailedException or TimeoutException or IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            _log.LogWarning("Host change failed: {Error}", e.Message);
+            errors.Add(e);
+        }
+    }
+
+    private static void ThrowIfAny(List<Exception> errors, string what)
+    {
+        if (errors.Count == 1)
+            throw errors[0];
+        if (errors.Count > 1)
+            throw new AggregateException($"Could not {what}: " + string.Join("; ", errors.Select(e => e.Message)), errors);
+    }
+
+    private static bool IsNameChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '-' or '_';
+}

@@ -1,0 +1,118 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using Mnigs.Core.Host;
+
+namespace Mnigs.Platform;
+
+/// <summary>
+/// Mnigs' WireGuard interfaces: in the kernel (<c>ip link add NAME type wireguard</c>) where it has
+/// WireGuard, otherwise as wireguard-go (0.0.2023+, which daemonizes and serves
+/// <c>/var/run/wireguard/NAME.sock</c>). Both are configured with wg(8) from stdin, so the private key
+/// never appears in a command line.
+/// </summary>
+internal sealed class WireGuardLinks(HostCommands commands, PlatformOptions options, ILogger log)
+{
+    private bool? _kernel;
+
+    /// <summary>Whether the kernel can create WireGuard links; probed once with a throwaway link.</summary>
+    public async Task<bool> KernelSupportAsync(CancellationToken ct)
+    {
+        if (_kernel is { } known)
+            return known;
+        var probe = options.InterfacePrefix + "probe0";
+        var add = CommandRequest.Of("ip", "link", "add", probe, "type", "wireguard");
+        var result = await commands.TryChangeAsync(add, ct);
+        if (!result.Succeeded && result.Stderr.Contains("File exists", StringComparison.Ordinal))
+        {
+            await commands.ChangeAsync(CommandRequest.Of("ip", "link", "del", probe), ct);
+            result = await commands.TryChangeAsync(add, ct);
+        }
+        if (result.Succeeded)
+            await commands.ChangeAsync(CommandRequest.Of("ip", "link", "del", probe), ct);
+        _kernel = result.Succeeded;
+        log.LogInformation("Kernel WireGuard support: {KernelWireGuard}", _kernel);
+        return result.Succeeded;
+    }
+
+    /// <summary>Creates and configures every wanted interface; <paramref name="links"/> is the host's current view.</summary>
+    public async Task ApplyAsync(ImmutableArray<WireGuardInterface> wanted, IReadOnlyList<LinkInfo> links, CancellationToken ct)
+    {
+        foreach (var wg in wanted)
+            await ApplyAsync(wg, links.FirstOrDefault(l => l.Name == wg.Name), ct);
+    }
+
+    /// <summary>Deletes every link with Mnigs' prefix that is not wanted (wireguard-go ends with its link).</summary>
+    public async Task DeleteUnwantedAsync(ImmutableArray<WireGuardInterface> wanted, IReadOnlyList<LinkInfo> links, CancellationToken ct)
+    {
+        foreach (var link in links)
+        {
+            if (link.Name.StartsWith(options.InterfacePrefix, StringComparison.Ordinal) && !wanted.Any(w => w.Name == link.Name))
+                await commands.ChangeAsync(CommandRequest.Of("ip", "link", "del", link.Name), ct);
+        }
+    }
+
+    private async Task ApplyAsync(WireGuardInterface wg, LinkInfo? link, CancellationToken ct)
+    {
+        var name = wg.Name;
+        var fresh = link is null;
+        if (link is not null)
+        {
+            var running = await commands.ReadAsync(CommandRequest.Of("wg", "showconf", name), ct);
+            if (!running.Succeeded)
+            {
+                // Our prefix, but not a WireGuard link (or its wireguard-go is gone): start over.
+                log.LogWarning("{Interface} exists but is not a working WireGuard interface ({Error}); recreating it", name, running.Stderr.Trim());
+                await commands.ChangeAsync(CommandRequest.Of("ip", "link", "del", name), ct);
+                fresh = true;
+            }
+            else if (!WireGuardConfigText.Matches(running.Stdout, wg))
+            {
+                await ConfigureAsync(wg, "syncconf", ct);
+            }
+        }
+        if (fresh)
+        {
+            await CreateAsync(name, ct);
+            await ConfigureAsync(wg, "setconf", ct);
+        }
+
+        var current = fresh ? [] : link!.Addresses;
+        foreach (var address in wg.Addresses.Except(current))
+            await commands.ChangeAsync(CommandRequest.Of("ip", "addr", "replace", address.ToString(), "dev", name), ct);
+        foreach (var address in current.Except(wg.Addresses))
+            await commands.ChangeAsync(CommandRequest.Of("ip", "addr", "del", address.ToString(), "dev", name), ct);
+        if (fresh || link!.Mtu != wg.Mtu || !link.Up)
+            await commands.ChangeAsync(CommandRequest.Of("ip", "link", "set", name, "mtu", wg.Mtu.ToString(CultureInfo.InvariantCulture), "up"), ct);
+    }
+
+    private async Task CreateAsync(string name, CancellationToken ct)
+    {
+        if (_kernel != false)
+        {
+            var result = await commands.TryChangeAsync(CommandRequest.Of("ip", "link", "add", name, "type", "wireguard"), ct);
+            if (result.Succeeded)
+            {
+                _kernel = true;
+                return;
+            }
+            if (_kernel == true || !LacksKernelSupport(result.Stderr))
+                throw new CommandFailedException(CommandRequest.Of("ip", "link", "add", name, "type", "wireguard"), result);
+            _kernel = false;
+        }
+        var wireguardGo = commands.Runner.FindProgram("wireguard-go")
+            ?? throw new InvalidOperationException(
+                $"Cannot create WireGuard interface {name}: this kernel has no WireGuard support and wireguard-go is not installed");
+        await commands.ChangeAsync(CommandRequest.Of(wireguardGo, name), ct);
+    }
+
+    private Task ConfigureAsync(WireGuardInterface wg, string verb, CancellationToken ct) =>
+        commands.ChangeAsync(new CommandRequest("wg", [verb, wg.Name, "/dev/stdin"])
+        {
+            Stdin = WireGuardConfigText.Render(wg),
+            Secrets = [wg.PrivateKey],
+        }, ct);
+
+    private static bool LacksKernelSupport(string stderr) =>
+        stderr.Contains("Unknown device type", StringComparison.OrdinalIgnoreCase)
+        || stderr.Contains("not supported", StringComparison.OrdinalIgnoreCase);
+}

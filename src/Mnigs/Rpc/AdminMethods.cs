@@ -1,0 +1,175 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Mnigs.Core.Config;
+using Mnigs.Core.Protocol;
+using Mnigs.Daemon;
+using Mnigs.Discovery;
+using Mnigs.Gateway;
+using Mnigs.Networks;
+using Mnigs.Platform;
+using Mnigs.Store;
+using Mnigs.Subscriber;
+using Mnigs.Tunnels;
+
+namespace Mnigs.Rpc;
+
+/// <summary>
+/// The local administration API used by mnigs-cli and the web UI; every method is refused with
+/// "Permission denied" unless the caller is in daemon.authorizedNetworks.
+/// </summary>
+public sealed class AdminMethods(
+    NodeIdentity identity, MnigsConfig config, string? configPath, NetworkMonitor networks,
+    IReadOnlyDictionary<string, ITunnelAdapter> tunnels, Func<HostFacts> facts,
+    GatewayService gateway, SubscriberService subscriber, Scanner scanner, MnigsStore store, TimeProvider time)
+{
+    public IEnumerable<RpcMethod> Methods =>
+    [
+        new("status", [], Admin: true, (_, _) => ValueTask.FromResult(Status())),
+        new("listGateways", [], Admin: true, async (_, ct) => await ListGatewaysAsync(ct)),
+        new("startScan", [], Admin: true, async (_, ct) => await ScanAsync(ct)),
+        new("connect", ["address", "port", "suite"], Admin: true, async (call, ct) => await ConnectAsync(call, ct)),
+        new("disconnect", [], Admin: true, async (_, ct) => await subscriber.DisconnectAsync(ct)),
+        new("listSessions", [], Admin: true, (_, _) => ValueTask.FromResult(ListSessions())),
+        new("releaseSession", ["sid"], Admin: true, async (call, ct) => await ReleaseSessionAsync(call, ct)),
+        new("configure", ["set"], Admin: true, async (call, ct) => await ConfigureAsync(call, ct)),
+    ];
+
+    private JsonObject Status()
+    {
+        var now = time.GetUtcNow();
+        var nets = new JsonArray();
+        foreach (var snap in networks.Snapshots.Values)
+            nets.Add((JsonNode)new JsonObject
+            {
+                ["name"] = snap.Name,
+                ["available"] = snap.Health.Available,
+                ["message"] = snap.Health.Message,
+                ["addresses"] = new JsonArray([.. snap.Addresses.Select(a => (JsonNode)a.ToString())]),
+            });
+        var tuns = new JsonArray();
+        foreach (var t in tunnels.Values)
+        {
+            var health = t.Check(facts());
+            tuns.Add((JsonNode)new JsonObject { ["name"] = t.Name, ["available"] = health.Available, ["message"] = health.Message });
+        }
+        return RpcResult.Ok(new JsonObject
+        {
+            ["name"] = identity.Name,
+            ["id"] = identity.NodeId,
+            ["version"] = identity.Version,
+            ["rpcPort"] = config.RpcPort,
+            ["networks"] = nets,
+            ["tunnels"] = tuns,
+            ["gateway"] = new JsonObject
+            {
+                ["enabled"] = config.GatewayEnabled,
+                ["serving"] = gateway.Serving,
+                ["reason"] = gateway.NotServingReason,
+                ["uplink"] = gateway.Uplink,
+                ["sessions"] = gateway.SessionCount,
+                ["maxConnections"] = gateway.MaxConnections,
+                ["suites"] = new JsonArray([.. gateway.Suites().Select(s => (JsonNode)s.Id)]),
+            },
+            ["subscriber"] = new JsonObject
+            {
+                ["connected"] = subscriber.Current is not null,
+                ["connection"] = subscriber.Current?.Describe(now),
+                ["lastError"] = subscriber.LastError,
+                ["suites"] = new JsonArray([.. subscriber.SupportedSuites().Select(s => (JsonNode)s.Id)]),
+            },
+            ["scan"] = scanner.Progress is { } p ? new JsonObject { ["total"] = p.Total, ["done"] = p.Done } : null,
+        });
+    }
+
+    private async Task<JsonObject> ListGatewaysAsync(CancellationToken ct)
+    {
+        var list = new JsonArray();
+        foreach (var g in await store.ListGatewaysAsync(ct))
+            list.Add((JsonNode)Describe(g));
+        return RpcResult.Ok(new JsonObject { ["gateways"] = list });
+    }
+
+    private async Task<JsonObject> ScanAsync(CancellationToken ct)
+    {
+        ScanSummary summary;
+        try
+        {
+            summary = await scanner.ScanAsync(ct);
+        }
+        catch (InvalidOperationException e)
+        {
+            return RpcResult.Fail(e.Message, temporary: true);
+        }
+        return RpcResult.Ok(new JsonObject
+        {
+            ["scanId"] = summary.ScanId,
+            ["probed"] = summary.Probed,
+            ["nodes"] = summary.Hosts.Count,
+            ["gateways"] = new JsonArray([.. summary.Gateways.Select(g => (JsonNode)Describe(g))]),
+        });
+    }
+
+    private async Task<JsonObject> ConnectAsync(RpcCall call, CancellationToken ct)
+    {
+        var text = call.Params.String("address", 64, required: true)!;
+        if (!IPAddress.TryParse(text, out var address))
+            return RpcResult.Fail($"'{text}' is not an IP address");
+        var port = call.Params.Int("port", 1, 65535) ?? config.RpcPort;
+        var suite = call.Params.String("suite", 64);
+        return await subscriber.ConnectAsync(address, port, suite, ct);
+    }
+
+    private JsonObject ListSessions()
+    {
+        var list = new JsonArray();
+        foreach (var s in gateway.Sessions)
+            list.Add((JsonNode)new JsonObject
+            {
+                ["sid"] = s.Sid,
+                ["meshAddress"] = s.MeshAddress.ToString(),
+                ["name"] = s.Name,
+                ["suite"] = s.Suite.Id,
+                ["ipv4"] = s.Ipv4?.ToString(),
+                ["ipv6"] = s.Ipv6?.ToString(),
+                ["payment"] = s.PaymentState,
+                ["createdAt"] = s.CreatedAt.ToUnixTimeSeconds(),
+                ["expiresAt"] = s.ExpiresAt.ToUnixTimeSeconds(),
+            });
+        return RpcResult.Ok(new JsonObject { ["sessions"] = list });
+    }
+
+    private async Task<JsonObject> ReleaseSessionAsync(RpcCall call, CancellationToken ct)
+    {
+        var sid = call.Params.String("sid", 128, required: true)!;
+        return await gateway.EvictAsync(sid, ct) ? RpcResult.Ok() : RpcResult.Fail(Core.Gateway.SessionBook.NoSuchSession);
+    }
+
+    private async Task<JsonObject> ConfigureAsync(RpcCall call, CancellationToken ct)
+    {
+        var assignments = call.Params.StringList("set") ?? throw new RpcParamException("'set' is required");
+        if (configPath is null)
+            return RpcResult.Fail("The daemon runs without a config file (-f); nothing to save to");
+        var text = File.Exists(configPath) ? await File.ReadAllTextAsync(configPath, ct) : "";
+        foreach (var assignment in assignments)
+        {
+            var edit = ConfigEditor.Apply(text, assignment);
+            if (!edit.Ok)
+                return RpcResult.Fail(edit.Error!);
+            text = edit.Text;
+        }
+        await File.WriteAllTextAsync(configPath, text, ct);
+        return RpcResult.Ok(new JsonObject { ["saved"] = configPath, ["restartNeeded"] = true });
+    }
+
+    private static JsonObject Describe(GatewayRecord g) => new()
+    {
+        ["id"] = g.NodeId,
+        ["name"] = g.Name,
+        ["address"] = g.Address.ToString(),
+        ["port"] = g.Port,
+        ["suites"] = new JsonArray([.. g.Suites.Select(s => (JsonNode)s.Id)]),
+        ["source"] = g.Source.ToString().ToLowerInvariant(),
+        ["learnedAt"] = g.LearnedAt.ToUnixTimeSeconds(),
+        ["lastSeen"] = g.LastSeen.ToUnixTimeSeconds(),
+    };
+}

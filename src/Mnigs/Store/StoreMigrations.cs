@@ -1,0 +1,110 @@
+namespace Mnigs.Store;
+
+/// <summary>
+/// The schema, as an ordered list of migrations. Migration N brings a database from
+/// <c>user_version</c> N-1 to N. Append new ones; never edit one that has shipped.
+/// </summary>
+internal static class StoreMigrations
+{
+    public static readonly IReadOnlyList<string> All =
+    [
+        // 1: everything the first release keeps.
+        """
+        CREATE TABLE nodes (
+            id          TEXT PRIMARY KEY NOT NULL,
+            name        TEXT NOT NULL DEFAULT '',
+            addresses   TEXT NOT NULL DEFAULT '[]',
+            rpc_port    INTEGER NOT NULL,
+            first_seen  INTEGER NOT NULL,
+            last_seen   INTEGER NOT NULL
+        ) STRICT;
+
+        CREATE TABLE gateways (
+            address     TEXT NOT NULL,
+            port        INTEGER NOT NULL,
+            node_id     TEXT,
+            name        TEXT NOT NULL DEFAULT '',
+            suites      TEXT NOT NULL DEFAULT '[]',
+            source      TEXT NOT NULL CHECK (source IN ('scan', 'directory', 'hint')),
+            learned_at  INTEGER NOT NULL,
+            last_seen   INTEGER NOT NULL,
+            PRIMARY KEY (address, port)
+        ) STRICT;
+        CREATE INDEX gateways_node_id ON gateways (node_id);
+
+        CREATE TABLE sessions (
+            sid            TEXT PRIMARY KEY NOT NULL,
+            mesh_address   TEXT NOT NULL,
+            suite          TEXT NOT NULL,
+            subscriber_id  TEXT NOT NULL DEFAULT '',
+            name           TEXT NOT NULL DEFAULT '',
+            port           INTEGER NOT NULL DEFAULT 0,
+            ipv4           TEXT,
+            ipv6           TEXT,
+            tunnel_state   TEXT NOT NULL DEFAULT '{}',
+            payment_state  TEXT NOT NULL,
+            created_at     INTEGER NOT NULL,
+            expires_at     INTEGER NOT NULL,
+            bytes_in       INTEGER NOT NULL DEFAULT 0,
+            bytes_out      INTEGER NOT NULL DEFAULT 0
+        ) STRICT;
+
+        CREATE TABLE connections (
+            id               INTEGER PRIMARY KEY AUTOINCREMENT,
+            gateway_address  TEXT NOT NULL,
+            gateway_port     INTEGER NOT NULL,
+            gateway_id       TEXT,
+            gateway_name     TEXT NOT NULL DEFAULT '',
+            suite            TEXT NOT NULL,
+            sid              TEXT,
+            interface        TEXT NOT NULL,
+            ipv4             TEXT,
+            ipv6             TEXT,
+            tunnel           TEXT NOT NULL DEFAULT '{}',
+            secret           TEXT,
+            state            TEXT NOT NULL CHECK (state IN ('connecting', 'up', 'down', 'released')),
+            created_at       INTEGER NOT NULL,
+            expires_at       INTEGER,
+            released_at      INTEGER
+        ) STRICT;
+        CREATE INDEX connections_state ON connections (state);
+
+        CREATE TABLE scans (
+            id              INTEGER PRIMARY KEY AUTOINCREMENT,
+            started_at      INTEGER NOT NULL,
+            finished_at     INTEGER,
+            hosts_probed    INTEGER NOT NULL DEFAULT 0,
+            gateways_found  INTEGER NOT NULL DEFAULT 0
+        ) STRICT;
+
+        CREATE TABLE hosts (
+            scan_id  INTEGER NOT NULL REFERENCES scans (id) ON DELETE CASCADE,
+            address  TEXT NOT NULL,
+            node_id  TEXT,
+            name     TEXT NOT NULL DEFAULT '',
+            kind     TEXT NOT NULL CHECK (kind IN ('self', 'node', 'gateway')),
+            rpc_ok   INTEGER NOT NULL,
+            PRIMARY KEY (scan_id, address)
+        ) STRICT;
+
+        CREATE TABLE links (
+            scan_id  INTEGER NOT NULL REFERENCES scans (id) ON DELETE CASCADE,
+            a        TEXT NOT NULL,
+            b        TEXT NOT NULL,
+            network  TEXT NOT NULL,
+            PRIMARY KEY (scan_id, a, b, network)
+        ) STRICT;
+
+        CREATE TABLE quality_samples (
+            id       INTEGER PRIMARY KEY,
+            gateway  TEXT NOT NULL,
+            at       INTEGER NOT NULL,
+            rtt_ms   REAL,
+            loss     REAL NOT NULL
+        ) STRICT;
+        CREATE INDEX quality_samples_gateway ON quality_samples (gateway, id);
+        """,
+    ];
+
+    public static int Latest => All.Count;
+}

@@ -1,0 +1,81 @@
+using System.Text.Json.Nodes;
+using Mnigs.Lab.Tests.Mesh;
+
+namespace Mnigs.Lab.Tests;
+
+/// <summary>
+/// The first real path: a subscriber two babel hops from a gateway finds it, connects over WireGuard
+/// and reaches the "internet" host through it; and everything it did is undone.
+/// </summary>
+[Collection("lab")]
+public sealed class GatewayPathTests
+{
+    [Fact]
+    public async Task Subscriber_finds_the_gateway_connects_reaches_the_internet_and_disconnect_leaves_nothing()
+    {
+        await using var mesh = await LabMesh.StartAsync();
+        try
+        {
+            var scan = await mesh.Sub.CliAsync("-s");
+            Assert.True(scan.ExitCode == 0, scan.All);
+            var list = await mesh.Sub.CliAsync("-l");
+            Assert.True(list.ExitCode == 0, list.All);
+            Assert.Contains("gw", list.Stdout);
+            Assert.Contains(LabMesh.GatewayMesh, list.Stdout);
+            Assert.Contains("babel-wireguard-free", list.Stdout);
+            Assert.DoesNotContain(LabMesh.RelayMesh, list.Stdout);
+
+            // Before connecting the internet host is unreachable from sub: the mesh has no exit.
+            var before = await mesh.Sub.ExecAsync("ping", "-c", "1", "-W", "1", LabMesh.InternetHost);
+            Assert.NotEqual(0, before.ExitCode);
+
+            var connect = await mesh.Sub.CliAsync("-c", LabMesh.GatewayMesh);
+            Assert.True(connect.ExitCode == 0, connect.All + mesh.Logs);
+            Assert.Contains("babel-wireguard-free", connect.Stdout);
+
+            var ping = await mesh.Sub.ExecAsync("ping", "-c", "3", "-i", "0.2", "-W", "2", LabMesh.InternetHost);
+            Assert.True(ping.ExitCode == 0, ping.All + mesh.Logs);
+            var big = await mesh.Sub.ExecAsync("ping", "-c", "2", "-i", "0.2", "-W", "2", "-s", "1400", LabMesh.InternetHost);
+            Assert.True(big.ExitCode == 0, "1400-byte ping: " + big.All);
+            // The tunnel MTU comes from the path: 1500 on the veths less WireGuard's 80 bytes.
+            var status = await mesh.Sub.CliJsonAsync("status");
+            var connection = status["subscriber"]!["connection"]!;
+            Assert.Equal(1420, connection["mtu"]!.GetValue<int>());
+            var iface = connection["interface"]!.GetValue<string>();
+            var full = await mesh.Sub.ExecAsync("ping", "-c", "2", "-i", "0.2", "-W", "2", "-M", "do", "-s", (1420 - 28).ToString(), LabMesh.InternetHost);
+            Assert.True(full.ExitCode == 0, "full-size unfragmented ping: " + full.All);
+
+            var download = await mesh.Sub.ExecAsync("curl", "-sS", "--max-time", "30", "-o", "/dev/null", "-w", "%{http_code} %{size_download}",
+                $"http://{LabMesh.InternetHost}/big.bin");
+            Assert.True(download.ExitCode == 0, download.All);
+            Assert.Equal("200 8388608", download.Stdout.Trim());
+
+            // Traffic really went through the tunnel, not around it.
+            var wg = await mesh.Sub.ExecAsync("wg", "show", iface, "transfer");
+            var received = long.Parse(wg.Stdout.Split('\t', StringSplitOptions.TrimEntries)[1]);
+            Assert.True(received > 8_000_000, wg.All);
+
+            // DNS: the resolvers named by the gateway are in the subscriber's resolv.conf while connected.
+            var resolv = await File.ReadAllTextAsync(mesh.Sub.ResolvConf);
+            Assert.Contains("written by mnigs", resolv);
+
+            var sessions = await mesh.Gw.CliJsonAsync("sessions");
+            var session = Assert.Single(sessions["sessions"]!.AsArray());
+            Assert.Equal(LabMesh.SubscriberMesh, session!["meshAddress"]!.GetValue<string>());
+
+            var disconnect = await mesh.Sub.CliAsync("-d");
+            Assert.True(disconnect.ExitCode == 0, disconnect.All);
+            Assert.Empty(await HostTraces.OfAsync(mesh.Sub.Namespace));
+            Assert.Empty(await HostTraces.OfAsync(mesh.Gw.Namespace));
+            Assert.Equal("nameserver 192.0.2.53\n", await File.ReadAllTextAsync(mesh.Sub.ResolvConf));
+            Assert.Empty((await mesh.Gw.CliJsonAsync("sessions"))["sessions"]!.AsArray());
+
+            var after = await mesh.Sub.ExecAsync("ping", "-c", "1", "-W", "1", LabMesh.InternetHost);
+            Assert.NotEqual(0, after.ExitCode);
+        }
+        catch (Exception e) when (e is not Xunit.Sdk.XunitException)
+        {
+            throw new InvalidOperationException(e.Message + "\n" + mesh.Logs, e);
+        }
+    }
+}
