@@ -66,20 +66,38 @@ babel_ifaces() {
 
 pid_alive() { [[ -n "$1" ]] && kill -0 "$1" 2>/dev/null; }
 
-# Stop the process in a pid file, TERM first, KILL after 2 s.
-stop_pidfile() {
-    local f=$1 pid
-    [[ -f "$f" ]] || return 0
-    pid=$(tr -dc '0-9' <"$f")
-    if pid_alive "$pid"; then
-        kill -TERM "$pid" 2>/dev/null || true
-        for _ in $(seq 20); do
-            if ! pid_alive "$pid"; then break; fi
-            sleep 0.1
+# A pid from our pid files is ours only while its command line names our state directory
+# (pids get reused; a stale pid file must never stop a stranger).
+pid_is_ours() {
+    local cmdline
+    pid_alive "$1" || return 1
+    cmdline=$(tr '\0' ' ' 2>/dev/null <"/proc/$1/cmdline") || return 1
+    [[ "$cmdline" == *"$STATE_ROOT/"* ]]
+}
+
+# Stop the processes in the given pid files together (babeld takes over a second to say goodbye):
+# TERM first, KILL what is left after 3 s.
+stop_pidfiles() {
+    local f pid pids=()
+    for f in "$@"; do
+        [[ -f "$f" ]] || continue
+        pid=$(tr -dc '0-9' <"$f")
+        if pid_is_ours "$pid"; then
+            kill -TERM "$pid" 2>/dev/null || true
+            pids+=("$pid")
+        fi
+    done
+    for _ in $(seq 30); do
+        local alive=()
+        for pid in "${pids[@]}"; do
+            if pid_alive "$pid"; then alive+=("$pid"); fi
         done
-        if pid_alive "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
-    fi
-    rm -f "$f"
+        pids=("${alive[@]}")
+        if [[ ${#pids[@]} -eq 0 ]]; then break; fi
+        sleep 0.1
+    done
+    for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+    rm -f "$@"
 }
 
 # A namespace with processes still inside would outlive `ip netns del`: stop them too.
@@ -101,9 +119,7 @@ stop_ns_processes() {
 
 down() {
     local p=$1 dir="$STATE_ROOT/$1" node n
-    for f in "$dir"/*.pid; do
-        if [[ -e "$f" ]]; then stop_pidfile "$f"; fi
-    done
+    stop_pidfiles "$dir"/*.pid
     for node in "${ALL_NODES[@]}"; do
         n=$(ns "$p" "$node")
         stop_ns_processes "$n"
@@ -130,23 +146,25 @@ EOF
 }
 
 is_up() {
-    local p=$1 node pid
+    local p=$1 announce_default=$2 node pid
+    [[ "$(cat "$STATE_ROOT/$p/announce-default" 2>/dev/null)" == "$announce_default" ]] || return 1
     for node in "${ALL_NODES[@]}"; do ns_exists "$(ns "$p" "$node")" || return 1; done
     for node in "${MESH_NODES[@]}"; do
         pid=$(tr -dc '0-9' 2>/dev/null <"$STATE_ROOT/$p/babeld-$node.pid") || return 1
-        pid_alive "$pid" || return 1
+        pid_is_ours "$pid" || return 1
     done
 }
 
 up() {
     local p=$1 announce_default=$2 dir="$STATE_ROOT/$1" node n i
-    if is_up "$p"; then
+    if is_up "$p" "$announce_default"; then
         echo "mesh $p is already up"
         return 0
     fi
     down "$p"
     command -v babeld >/dev/null || die "babeld is not installed"
     mkdir -p "$dir"
+    echo "$announce_default" >"$dir/announce-default"
     # Any failure from here on (set -e or die) leaves nothing half-built behind.
     BUILDING=$p
     trap 'echo "mesh.sh: up $BUILDING failed; removed what was built" >&2; down "$BUILDING"' EXIT
@@ -232,7 +250,7 @@ wait_converged() {
         fi
         for node in "${MESH_NODES[@]}"; do
             pid=$(tr -dc '0-9' 2>/dev/null <"$STATE_ROOT/$p/babeld-$node.pid" || true)
-            pid_alive "$pid" || die "babeld of $(ns "$p" "$node") is not running; see $STATE_ROOT/$p/babeld-$node.log"
+            pid_is_ours "$pid" || die "babeld of $(ns "$p" "$node") is not running; see $STATE_ROOT/$p/babeld-$node.log"
         done
         now=$(date +%s.%N)
         if awk -v a="$start" -v b="$now" -v t="$timeout" 'BEGIN { exit !(b - a >= t) }'; then
@@ -247,7 +265,7 @@ serve() {
     inet=$(ns "$p" inet)
     ns_exists "$inet" || die "mesh $p is not up (no namespace $inet)"
     pidf="$dir/http.pid"
-    if [[ -f "$pidf" ]] && pid_alive "$(tr -dc '0-9' <"$pidf")"; then
+    if [[ -f "$pidf" ]] && pid_is_ours "$(tr -dc '0-9' <"$pidf")"; then
         echo "http://203.0.113.10/big.bin is already served"
         return 0
     fi
@@ -266,7 +284,7 @@ serve() {
         pid_alive "$(cat "$pidf")" || break
         sleep 0.1
     done
-    stop_pidfile "$pidf"
+    stop_pidfiles "$pidf"
     die "HTTP server did not start in $inet: $(tail -n 5 "$dir/http.log")"
 }
 

@@ -86,7 +86,7 @@ public static class DaemonHost
             var keyPath = Path.Combine(config.StateDir, "wireguard.key");
             var gatewayKey = new Lazy<string>(() => WireGuardKeys.LoadOrCreate(keyPath));
             tunnels["wireguard"] = new WireGuardTunnel(new WireGuardOptions(
-                $"{config.InterfacePrefix}{identity.Tag}g0", () => gatewayKey.Value, config.WireGuardListenPort,
+                Core.Host.InterfaceNames.For(config.InterfacePrefix, identity.Tag, 'g', 0), () => gatewayKey.Value, config.WireGuardListenPort,
                 pools.GetValueOrDefault("wireguard"), config.WireGuardMtu > 0 ? config.WireGuardMtu : 1420));
         }
         var payments = new Dictionary<string, IPaymentMethod> { ["free"] = new FreePayment() };
@@ -94,7 +94,8 @@ public static class DaemonHost
         var host = new HostStateCoordinator(platform, loggers.CreateLogger<HostStateCoordinator>());
         var hooks = new HookRunner(loggers.CreateLogger<HookRunner>());
         var book = new SessionBook(pools, config.MaxConnections, TimeSpan.FromSeconds(config.SubscriberTimeout), TimeProvider.System,
-            () => throw new InvalidOperationException("sids are issued by GatewayService"));
+            // Session ids: 128 random bits, unguessable; bound to the caller's mesh address by the book.
+            () => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)));
         var gateway = new GatewayService(config, identity, networks, tunnels, payments, book, store, host, hooks, facts,
             loggers.CreateLogger<GatewayService>());
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };

@@ -78,6 +78,11 @@ public sealed class Scanner(MnigsConfig config, NetworkMonitor networks, RpcClie
                 }
             });
 
+            // A node answers on each of its addresses (IPv4 and IPv6 over babel): one entry per node, IPv4 first.
+            gateways = [.. gateways
+                .OrderBy(g => g.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 0 : 1)
+                .ThenBy(g => g.Address.ToString(), StringComparer.Ordinal)
+                .DistinctBy(g => string.IsNullOrEmpty(g.NodeId) ? g.Address.ToString() : g.NodeId)];
             foreach (var g in gateways)
                 await store.UpsertGatewayAsync(g, ct);
             await store.FinishScanAsync(scanId, found, [], ct);

@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using System.Net;
-using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Mnigs.Core.Config;
 using Mnigs.Core.Gateway;
@@ -176,9 +175,7 @@ public sealed class GatewayService
         {
             if (_book.Sessions.Any(s => s.Suite.Tunnel == suite.Tunnel && JsonNode.DeepEquals(s.TunnelState, admission.State)))
                 return RpcResult.Fail("Tunnel key already in use by another session");
-            var sid = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-            var paymentState = payment.Open(sid);
-            var opened = _book.Open(call.Caller, suite, subscriberId, name, port, admission.State, paymentState.State);
+            var opened = _book.Open(call.Caller, suite, subscriberId, name, port, admission.State, payment.Open().State);
             if (!opened.Ok)
                 return RpcResult.Fail(opened.Error!, opened.Temporary);
             session = opened.Session!;

@@ -7,7 +7,7 @@ public interface IPaymentMethod
     string Name { get; }
 
     /// <summary>The <c>payment</c> object of the requestConnection reply: method and state.</summary>
-    PaymentState Open(string sid);
+    PaymentState Open();
 }
 
 public sealed record PaymentState(string Method, string State, bool MayPass);

@@ -27,8 +27,9 @@ public sealed class LinuxPlatform : IHostPlatform, IDisposable
 
     public LinuxPlatform(ICommandRunner runner, PlatformOptions options, ILogger<LinuxPlatform> log)
     {
-        if (options.InterfacePrefix.Length is 0 or > 9 || !options.InterfacePrefix.All(IsNameChar))
-            throw new ArgumentException($"Interface prefix '{options.InterfacePrefix}' must be 1 to 9 letters, digits, '-' or '_'", nameof(options));
+        // Room for the four-character tag, the role letter and a two-digit index (see InterfaceNames).
+        if (options.InterfacePrefix.Length is 0 or > 8 || !options.InterfacePrefix.All(IsNameChar))
+            throw new ArgumentException($"Interface prefix '{options.InterfacePrefix}' must be 1 to 8 letters, digits, '-' or '_'", nameof(options));
         if (options.RoutingTable is <= 0 or 253 or 254 or 255)
             throw new ArgumentException($"Routing table {options.RoutingTable} is reserved; choose another", nameof(options));
         if (options.RulePriority is <= 0 or >= 32765)
@@ -161,8 +162,8 @@ public sealed class LinuxPlatform : IHostPlatform, IDisposable
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var wg in desired.WireGuard)
         {
-            if (!wg.Name.StartsWith(_options.InterfacePrefix, StringComparison.Ordinal) || wg.Name.Length > 15 || !wg.Name.All(IsNameChar))
-                throw new ArgumentException($"WireGuard interface '{wg.Name}' must start with '{_options.InterfacePrefix}' and be at most 15 letters, digits, '-' or '_'");
+            if (!InterfaceNames.IsOwned(_options.InterfacePrefix, wg.Name) || wg.Name.EndsWith("probe0", StringComparison.Ordinal))
+                throw new ArgumentException($"WireGuard interface '{wg.Name}' is not named like Mnigs' own ({InterfaceNames.For(_options.InterfacePrefix, "3fa2", 's', 0)}), so cleanup would not find it");
             if (!names.Add(wg.Name))
                 throw new ArgumentException($"WireGuard interface '{wg.Name}' is wanted twice");
             if (wg.Mtu is < 576 or > 65535)
@@ -186,8 +187,9 @@ public sealed class LinuxPlatform : IHostPlatform, IDisposable
         {
             await step();
         }
-        catch (Exception e) when (e is CommandFailedException or TimeoutException or IOException or UnauthorizedAccessException or InvalidOperationException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
+            // One failing part must not keep the others from converging (or from being cleaned up).
             _log.LogWarning("Host change failed: {Error}", e.Message);
             errors.Add(e);
         }

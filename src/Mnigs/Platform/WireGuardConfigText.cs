@@ -42,7 +42,7 @@ internal static class WireGuardConfigText
     public static bool Matches(string showconf, WireGuardInterface wanted)
     {
         var running = Parse(showconf);
-        if (running.PrivateKey != wanted.PrivateKey)
+        if (!SamePrivateKey(running.PrivateKey, wanted.PrivateKey))
             return false;
         if (wanted.ListenPort is { } port && running.ListenPort != port)
             return false;
@@ -58,6 +58,29 @@ internal static class WireGuardConfigText
                 return false;
         }
         return true;
+    }
+
+    /// <summary>
+    /// WireGuard clamps a private key as Curve25519 does (RFC 7748 section 5) and shows it clamped, so
+    /// an unclamped key we set reads back different yet is the same key.
+    /// </summary>
+    private static bool SamePrivateKey(string? running, string wanted)
+    {
+        if (running == wanted)
+            return true;
+        if (running is null)
+            return false;
+        var a = new byte[32];
+        var b = new byte[32];
+        if (!Convert.TryFromBase64String(running, a, out var la) || la != 32 || !Convert.TryFromBase64String(wanted, b, out var lb) || lb != 32)
+            return false;
+        foreach (var key in new[] { a, b })
+        {
+            key[0] &= 248;
+            key[31] &= 127;
+            key[31] |= 64;
+        }
+        return a.AsSpan().SequenceEqual(b);
     }
 
     private sealed record RunningPeer(ImmutableHashSet<IPNetwork> AllowedIps, IPEndPoint? Endpoint, int Keepalive);

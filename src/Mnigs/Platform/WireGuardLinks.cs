@@ -46,7 +46,7 @@ internal sealed class WireGuardLinks(HostCommands commands, PlatformOptions opti
     {
         foreach (var link in links)
         {
-            if (link.Name.StartsWith(options.InterfacePrefix, StringComparison.Ordinal) && !wanted.Any(w => w.Name == link.Name))
+            if (InterfaceNames.IsOwned(options.InterfacePrefix, link.Name) && !wanted.Any(w => w.Name == link.Name))
                 await commands.ChangeAsync(CommandRequest.Of("ip", "link", "del", link.Name), ct);
         }
     }

@@ -65,7 +65,7 @@ public sealed class SubscriberService : IAsyncDisposable
 
     public string? LastError => _lastError;
 
-    public string InterfaceName => $"{_config.InterfacePrefix}{_identity.Tag}s0";
+    public string InterfaceName => Core.Host.InterfaceNames.For(_config.InterfacePrefix, _identity.Tag, 's', 0);
 
     /// <summary>Suites this node can use: every available network × tunnel that works here × payment.</summary>
     public IReadOnlyList<Suite> SupportedSuites() =>

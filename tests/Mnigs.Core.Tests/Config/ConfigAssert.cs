@@ -9,9 +9,9 @@ internal static class ConfigAssert
     /// <summary>Record equality, except that ImmutableArray compares by reference: lists are compared by content.</summary>
     public static void Equivalent(MnigsConfig expected, MnigsConfig actual)
     {
-        Assert.Equal(expected.ScanPorts, actual.ScanPorts);
-        Assert.Equal(expected.AuthorizedNetworks, actual.AuthorizedNetworks);
-        Assert.Equal(expected.GatewayDns, actual.GatewayDns);
+        Assert.Equal(expected.ScanPorts.ToArray(), actual.ScanPorts.ToArray());
+        Assert.Equal(expected.AuthorizedNetworks.ToArray(), actual.AuthorizedNetworks.ToArray());
+        Assert.Equal(expected.GatewayDns.ToArray(), actual.GatewayDns.ToArray());
         Assert.Equal(WithoutLists(expected), WithoutLists(actual));
     }
 

@@ -41,7 +41,7 @@ public class ConfigLoaderTests
         Assert.Equal("node7", config.Name);
         Assert.True(config.GatewayEnabled);
         Assert.Equal(8, config.MaxConnections);
-        Assert.Equal([IPAddress.Parse("9.9.9.9")], config.GatewayDns);
+        Assert.Equal([IPAddress.Parse("9.9.9.9")], config.GatewayDns.ToArray());
         Assert.Equal(SubscriberRouting.None, config.Routing);
         Assert.Equal(IPNetwork.Parse("10.9.0.0/24"), config.WireGuardIpv4Subnet);
         Assert.Equal(IPAddress.Parse("10.9.0.254"), config.WireGuardIpv4Gateway);

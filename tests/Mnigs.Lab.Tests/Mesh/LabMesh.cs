@@ -29,7 +29,7 @@ public sealed class LabMesh : IAsyncDisposable
     public static async Task<LabMesh> StartAsync(string gatewayExtra = "", string subExtra = "")
     {
         Shell.RequireLab("ip", "babeld", "wireguard-go", "wg", "nft", "curl", "ping", "python3", "dotnet");
-        var prefix = "mnl" + Random.Shared.Next(0, 0xFFFFF).ToString("x5");
+        var prefix = "lab" + Random.Shared.Next(0, 0xFFFFF).ToString("x5");
         var mesh = new LabMesh(prefix);
         try
         {

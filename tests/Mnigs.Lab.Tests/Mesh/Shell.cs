@@ -66,6 +66,13 @@ public static class Shell
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Mnigs.slnx")))
             dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("Cannot find the repository root (Mnigs.slnx) above " + AppContext.BaseDirectory);
+        if (dir is not null)
+            return dir.FullName;
+        // Built outside the tree (ArtifactsPath elsewhere): the build recorded where the sources are.
+        var recorded = typeof(Shell).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+            .Cast<System.Reflection.AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "RepoRoot")?.Value;
+        return recorded is not null && File.Exists(Path.Combine(recorded, "Mnigs.slnx"))
+            ? recorded
+            : throw new InvalidOperationException("Cannot find the repository root (Mnigs.slnx) above " + AppContext.BaseDirectory);
     }
 }

@@ -19,16 +19,16 @@ public sealed class LinuxPlatformApplyTests : IDisposable
         Assert.Equal(
         [
             "ip -j addr show",
-            "ip link add mnt0 type wireguard",
-            "/usr/bin/wireguard-go mnt0",
-            "wg setconf mnt0 /dev/stdin",
-            "ip addr replace 10.201.0.5/32 dev mnt0",
-            "ip addr replace fd6d:6e69:6773::5/128 dev mnt0",
-            "ip link set mnt0 mtu 1380 up",
+            "ip link add mnt3fa2s0 type wireguard",
+            "/usr/bin/wireguard-go mnt3fa2s0",
+            "wg setconf mnt3fa2s0 /dev/stdin",
+            "ip addr replace 10.201.0.5/32 dev mnt3fa2s0",
+            "ip addr replace fd6d:6e69:6773::5/128 dev mnt3fa2s0",
+            "ip link set mnt3fa2s0 mtu 1380 up",
             "ip -j -4 route show table 5151",
-            "ip -4 route replace 0.0.0.0/0 dev mnt0 table 5151",
+            "ip -4 route replace 0.0.0.0/0 dev mnt3fa2s0 table 5151",
             "ip -j -6 route show table 5151",
-            "ip -6 route replace ::/0 dev mnt0 table 5151",
+            "ip -6 route replace ::/0 dev mnt3fa2s0 table 5151",
             "ip -j -N -4 rule show",
             "ip -4 rule add priority 5200 lookup main suppress_prefixlength 0",
             "ip -4 rule add priority 5201 lookup 5151",
@@ -47,7 +47,7 @@ public sealed class LinuxPlatformApplyTests : IDisposable
         await platform.ApplyAsync(PlatformScenario.Subscriber(), CancellationToken.None);
 
         var setconf = Assert.Single(_scenario.Host.Calls, c => c.Stdin?.Contains(PlatformScenario.SubscriberKey) == true);
-        Assert.Equal("wg setconf mnt0 /dev/stdin", setconf.ToString());
+        Assert.Equal("wg setconf mnt3fa2s0 /dev/stdin", setconf.ToString());
         Assert.Equal(
             $"""
             [Interface]
@@ -75,7 +75,7 @@ public sealed class LinuxPlatformApplyTests : IDisposable
         await platform.ApplyAsync(PlatformScenario.Subscriber(), CancellationToken.None);
 
         Assert.Empty(_scenario.Host.Changes);
-        Assert.Contains("wg showconf mnt0", _scenario.Host.CommandLines);
+        Assert.Contains("wg showconf mnt3fa2s0", _scenario.Host.CommandLines);
     }
 
     [Fact]
@@ -100,7 +100,7 @@ public sealed class LinuxPlatformApplyTests : IDisposable
 
         await platform.ApplyAsync(moved, CancellationToken.None);
 
-        Assert.Equal(["wg syncconf mnt0 /dev/stdin"], _scenario.Host.Changes);
+        Assert.Equal(["wg syncconf mnt3fa2s0 /dev/stdin"], _scenario.Host.Changes);
     }
 
     [Fact]
@@ -116,10 +116,10 @@ public sealed class LinuxPlatformApplyTests : IDisposable
 
         Assert.Equal(
         [
-            "ip addr replace 10.201.0.9/32 dev mnt0",
-            "ip addr del 10.201.0.5/32 dev mnt0",
-            "ip addr del fd6d:6e69:6773::5/128 dev mnt0",
-            "ip link set mnt0 mtu 1280 up",
+            "ip addr replace 10.201.0.9/32 dev mnt3fa2s0",
+            "ip addr del 10.201.0.5/32 dev mnt3fa2s0",
+            "ip addr del fd6d:6e69:6773::5/128 dev mnt3fa2s0",
+            "ip link set mnt3fa2s0 mtu 1280 up",
         ], _scenario.Host.Changes);
     }
 
@@ -133,47 +133,47 @@ public sealed class LinuxPlatformApplyTests : IDisposable
 
         Assert.Equal(
         [
-            "ip -4 route del 0.0.0.0/0 dev mnt0 table 5151",
-            "ip -6 route del ::/0 dev mnt0 metric 1024 table 5151",
+            "ip -4 route del 0.0.0.0/0 dev mnt3fa2s0 table 5151",
+            "ip -6 route del ::/0 dev mnt3fa2s0 metric 1024 table 5151",
             "ip -4 rule del priority 5200",
             "ip -4 rule del priority 5201",
             "ip -6 rule del priority 5200",
             "ip -6 rule del priority 5201",
-            "ip link del mnt0",
+            "ip link del mnt3fa2s0",
         ], _scenario.Host.Changes);
     }
 
     [Fact]
     public async Task A_link_with_our_prefix_that_is_not_WireGuard_is_recreated()
     {
-        _scenario.SubscriberHost().Answer("wg showconf mnt0", CommandResult.Fail(1, "Unable to access interface: Protocol not supported\n"));
+        _scenario.SubscriberHost().Answer("wg showconf mnt3fa2s0", CommandResult.Fail(1, "Unable to access interface: Protocol not supported\n"));
         using var platform = _scenario.NewPlatform();
 
         await platform.ApplyAsync(PlatformScenario.Subscriber(), CancellationToken.None);
 
         Assert.Equal(
         [
-            "ip link del mnt0",
-            "ip link add mnt0 type wireguard",
-            "/usr/bin/wireguard-go mnt0",
-            "wg setconf mnt0 /dev/stdin",
-            "ip addr replace 10.201.0.5/32 dev mnt0",
-            "ip addr replace fd6d:6e69:6773::5/128 dev mnt0",
-            "ip link set mnt0 mtu 1380 up",
+            "ip link del mnt3fa2s0",
+            "ip link add mnt3fa2s0 type wireguard",
+            "/usr/bin/wireguard-go mnt3fa2s0",
+            "wg setconf mnt3fa2s0 /dev/stdin",
+            "ip addr replace 10.201.0.5/32 dev mnt3fa2s0",
+            "ip addr replace fd6d:6e69:6773::5/128 dev mnt3fa2s0",
+            "ip link set mnt3fa2s0 mtu 1380 up",
         ], _scenario.Host.Changes);
     }
 
     [Fact]
     public async Task With_kernel_WireGuard_no_helper_process_is_started()
     {
-        _scenario.Host.Answer("ip link add mnt0 type wireguard", CommandResult.Ok);
+        _scenario.Host.Answer("ip link add mnt3fa2s0 type wireguard", CommandResult.Ok);
         using var platform = _scenario.NewPlatform();
 
         await platform.ApplyAsync(PlatformScenario.Subscriber(), CancellationToken.None);
 
         Assert.DoesNotContain(_scenario.Host.CommandLines, l => l.Contains("wireguard-go"));
-        Assert.Equal("ip link add mnt0 type wireguard", _scenario.Host.Changes[0]);
-        Assert.Equal("wg setconf mnt0 /dev/stdin", _scenario.Host.Changes[1]);
+        Assert.Equal("ip link add mnt3fa2s0 type wireguard", _scenario.Host.Changes[0]);
+        Assert.Equal("wg setconf mnt3fa2s0 /dev/stdin", _scenario.Host.Changes[1]);
     }
 
     [Fact]
@@ -190,13 +190,13 @@ public sealed class LinuxPlatformApplyTests : IDisposable
     [Fact]
     public async Task A_failing_wg_names_the_command_and_its_error_but_not_the_key()
     {
-        _scenario.Host.Answer("wg setconf mnt0 /dev/stdin",
+        _scenario.Host.Answer("wg setconf mnt3fa2s0 /dev/stdin",
             CommandResult.Fail(1, $"Key is not the correct length or format: `{PlatformScenario.SubscriberKey}'\nConfiguration parsing error\n"));
         using var platform = _scenario.NewPlatform();
 
         var error = await Assert.ThrowsAnyAsync<Exception>(() => platform.ApplyAsync(PlatformScenario.Subscriber(), CancellationToken.None));
 
-        Assert.Contains("'wg setconf mnt0 /dev/stdin' failed with exit code 1: Key is not the correct length or format", error.Message);
+        Assert.Contains("'wg setconf mnt3fa2s0 /dev/stdin' failed with exit code 1: Key is not the correct length or format", error.Message);
         Assert.DoesNotContain(PlatformScenario.SubscriberKey, error.Message);
         Assert.DoesNotContain(_scenario.Log.Lines, l => l.Contains(PlatformScenario.SubscriberKey));
     }
@@ -210,7 +210,7 @@ public sealed class LinuxPlatformApplyTests : IDisposable
 
         var error = await Assert.ThrowsAsync<ArgumentException>(() => platform.ApplyAsync(foreign, CancellationToken.None));
 
-        Assert.Contains("must start with 'mnt'", error.Message);
+        Assert.Contains("is not named like Mnigs' own", error.Message);
         Assert.Empty(_scenario.Host.Calls);
     }
 
@@ -229,17 +229,17 @@ public sealed class LinuxPlatformApplyTests : IDisposable
     public async Task A_route_in_our_table_to_another_device_is_replaced()
     {
         _scenario.SubscriberHost()
-            .Answer("ip -j -4 route show table 5151", """[{"dst":"default","dev":"mnt1","scope":"link","flags":[]},{"dst":"10.9.0.0/16","gateway":"10.201.0.1","dev":"mnt0","flags":[]},{"type":"unreachable","dst":"10.8.0.0/16","flags":[]}]""");
+            .Answer("ip -j -4 route show table 5151", """[{"dst":"default","dev":"mnt3fa2s1","scope":"link","flags":[]},{"dst":"10.9.0.0/16","gateway":"10.201.0.1","dev":"mnt3fa2s0","flags":[]},{"type":"unreachable","dst":"10.8.0.0/16","flags":[]}]""");
         using var platform = _scenario.NewPlatform();
 
         await platform.ApplyAsync(PlatformScenario.Subscriber(), CancellationToken.None);
 
         Assert.Equal(
         [
-            "ip -4 route del 0.0.0.0/0 dev mnt1 table 5151",
-            "ip -4 route del 10.9.0.0/16 via 10.201.0.1 dev mnt0 table 5151",
+            "ip -4 route del 0.0.0.0/0 dev mnt3fa2s1 table 5151",
+            "ip -4 route del 10.9.0.0/16 via 10.201.0.1 dev mnt3fa2s0 table 5151",
             "ip -4 route del unreachable 10.8.0.0/16 table 5151",
-            "ip -4 route replace 0.0.0.0/0 dev mnt0 table 5151",
+            "ip -4 route replace 0.0.0.0/0 dev mnt3fa2s0 table 5151",
         ], _scenario.Host.Changes);
     }
 

@@ -62,7 +62,7 @@ internal sealed class PlatformScenario : IDisposable
     {
         Host.Reset()
             .Answer("ip -j addr show", LoopbackOnly)
-            .Answer("ip link add mnt0 type wireguard", CommandResult.Fail(2, "Error: Unknown device type.\n"))
+            .Answer("ip link add mnt3fa2s0 type wireguard", CommandResult.Fail(2, "Error: Unknown device type.\n"))
             .Answer("ip link add mntprobe0 type wireguard", CommandResult.Fail(2, "Error: Unknown device type.\n"))
             .Answer("ip -j -4 route show table 5151", new CommandResult(2, "[", NoTable4))
             .Answer("ip -j -6 route show table 5151", new CommandResult(2, "[", NoTable6))
@@ -77,15 +77,15 @@ internal sealed class PlatformScenario : IDisposable
     {
         WireGuard =
         [
-            new WireGuardInterface("mnt0", SubscriberKey, ListenPort: null,
+            new WireGuardInterface("mnt3fa2s0", SubscriberKey, ListenPort: null,
                 [InterfaceAddress.Parse("10.201.0.5/32"), InterfaceAddress.Parse("fd6d:6e69:6773::5/128")], Mtu: 1380,
                 [new WireGuardPeer(GatewayPublicKey, IPEndPoint.Parse("10.0.0.1:51820"),
                     [IPNetwork.Parse("0.0.0.0/0"), IPNetwork.Parse("::/0")], PersistentKeepalive: 25)]),
         ],
         Routes =
         [
-            new RouteSpec(IPNetwork.Parse("0.0.0.0/0"), "mnt0"),
-            new RouteSpec(IPNetwork.Parse("::/0"), "mnt0"),
+            new RouteSpec(IPNetwork.Parse("0.0.0.0/0"), "mnt3fa2s0"),
+            new RouteSpec(IPNetwork.Parse("::/0"), "mnt3fa2s0"),
         ],
         Policy = new RoutingPolicy(5151, 5200),
     };
@@ -95,8 +95,8 @@ internal sealed class PlatformScenario : IDisposable
     {
         CleanHost()
             .Answer("ip -j addr show", LoopbackOnly[..^1] + ","
-                + """{"ifindex":4,"ifname":"mnt0","flags":["POINTOPOINT","MULTICAST","NOARP","UP","LOWER_UP"],"mtu":1380,"qdisc":"pfifo_fast","operstate":"UNKNOWN","group":"default","txqlen":500,"link_type":"none","addr_info":[{"family":"inet","local":"10.201.0.5","prefixlen":32,"scope":"global","label":"mnt0","valid_life_time":4294967295,"preferred_life_time":4294967295},{"family":"inet6","local":"fd6d:6e69:6773::5","prefixlen":128,"scope":"global","valid_life_time":4294967295,"preferred_life_time":4294967295},{"family":"inet6","local":"fe80::6081:14fd:bbdd:fa5b","prefixlen":64,"scope":"link","stable-privacy":true,"valid_life_time":4294967295,"preferred_life_time":4294967295}]}]""")
-            .Answer("wg showconf mnt0", $"""
+                + """{"ifindex":4,"ifname":"mnt3fa2s0","flags":["POINTOPOINT","MULTICAST","NOARP","UP","LOWER_UP"],"mtu":1380,"qdisc":"pfifo_fast","operstate":"UNKNOWN","group":"default","txqlen":500,"link_type":"none","addr_info":[{"family":"inet","local":"10.201.0.5","prefixlen":32,"scope":"global","label":"mnt3fa2s0","valid_life_time":4294967295,"preferred_life_time":4294967295},{"family":"inet6","local":"fd6d:6e69:6773::5","prefixlen":128,"scope":"global","valid_life_time":4294967295,"preferred_life_time":4294967295},{"family":"inet6","local":"fe80::6081:14fd:bbdd:fa5b","prefixlen":64,"scope":"link","stable-privacy":true,"valid_life_time":4294967295,"preferred_life_time":4294967295}]}]""")
+            .Answer("wg showconf mnt3fa2s0", $"""
                 [Interface]
                 ListenPort = 43727
                 PrivateKey = {SubscriberKey}
@@ -108,8 +108,8 @@ internal sealed class PlatformScenario : IDisposable
                 PersistentKeepalive = 25
 
                 """)
-            .Answer("ip -j -4 route show table 5151", """[{"dst":"default","dev":"mnt0","scope":"link","flags":[]}]""")
-            .Answer("ip -j -6 route show table 5151", """[{"dst":"default","dev":"mnt0","metric":1024,"flags":[],"pref":"medium"}]""")
+            .Answer("ip -j -4 route show table 5151", """[{"dst":"default","dev":"mnt3fa2s0","scope":"link","flags":[]}]""")
+            .Answer("ip -j -6 route show table 5151", """[{"dst":"default","dev":"mnt3fa2s0","metric":1024,"flags":[],"pref":"medium"}]""")
             .Answer("ip -j -N -4 rule show",
                 """[{"priority":0,"src":"all","table":"255"},{"priority":5200,"src":"all","table":"254","suppress_prefixlen":0},{"priority":5201,"src":"all","table":"5151"},{"priority":32766,"src":"all","table":"254"},{"priority":32767,"src":"all","table":"253"}]""")
             .Answer("ip -j -N -6 rule show",

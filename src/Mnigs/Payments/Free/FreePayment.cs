@@ -5,5 +5,5 @@ public sealed class FreePayment : IPaymentMethod
 {
     public string Name => "free";
 
-    public PaymentState Open(string sid) => new(Name, "active", MayPass: true);
+    public PaymentState Open() => new(Name, "active", MayPass: true);
 }
