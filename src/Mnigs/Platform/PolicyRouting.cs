@@ -21,7 +21,7 @@ internal sealed class PolicyRouting(HostCommands commands, PlatformOptions optio
         foreach (var family in Families)
         {
             var current = await ReadRoutesAsync(family, ct);
-            var mine = wanted.Where(r => FamilyOf(r.Destination.BaseAddress.AddressFamily) == family).ToList();
+            var mine = wanted.Distinct().Where(r => FamilyOf(r.Destination.BaseAddress.AddressFamily) == family).ToList();
             // Delete first: a replace would otherwise turn an unwanted route into a wanted one and
             // the delete after it would miss.
             foreach (var route in current.Where(c => !mine.Any(c.Is)))
@@ -78,15 +78,25 @@ internal sealed class PolicyRouting(HostCommands commands, PlatformOptions optio
         if (!result.Succeeded)
         {
             // The kernel creates a table with its first route and forgets it with its last.
-            if (result.Stderr.Contains("table does not exist", StringComparison.OrdinalIgnoreCase))
+            if (result.Stderr.Contains("table does not exist", StringComparison.OrdinalIgnoreCase) || NoSuchFamily(result))
                 return [];
             throw new CommandFailedException(command, result);
         }
         return IpJson.Routes(result.Stdout, family == "-4" ? AddressFamily.InterNetwork : AddressFamily.InterNetworkV6);
     }
 
-    private async Task<ImmutableArray<PolicyRule>> ReadRulesAsync(string family, CancellationToken ct) =>
-        IpJson.Rules(await commands.ReadOutputAsync(CommandRequest.Of("ip", "-j", "-N", family, "rule", "show"), ct));
+    private async Task<ImmutableArray<PolicyRule>> ReadRulesAsync(string family, CancellationToken ct)
+    {
+        var command = CommandRequest.Of("ip", "-j", "-N", family, "rule", "show");
+        var result = await commands.ReadAsync(command, ct);
+        if (result.Succeeded)
+            return IpJson.Rules(result.Stdout);
+        return NoSuchFamily(result) ? [] : throw new CommandFailedException(command, result);
+    }
+
+    // A host booted with ipv6.disable=1 has no IPv6 rules or routes to read (and none of ours to remove).
+    private static bool NoSuchFamily(CommandResult result) =>
+        result.Stderr.Contains("Address family not supported", StringComparison.OrdinalIgnoreCase);
 
     private CommandRequest Replace(string family, RouteSpec route)
     {

@@ -1,14 +1,18 @@
 using System.ComponentModel;
 using System.Diagnostics;
+using System.Text;
 
 namespace Mnigs.Platform;
 
 /// <summary>Runs programs as child processes, with arguments passed as a list (no shell) and the C locale.</summary>
-public sealed class ProcessCommandRunner(ILogger<ProcessCommandRunner> log) : ICommandRunner
+/// <param name="outputGrace">
+/// How long output is still collected after the program has exited. A program that daemonizes may
+/// leave a child holding our pipes (wireguard-go does when LOG_LEVEL is set); what it printed up to
+/// then is returned.
+/// </param>
+public sealed class ProcessCommandRunner(ILogger<ProcessCommandRunner> log, TimeSpan? outputGrace = null) : ICommandRunner
 {
-    // A program that daemonizes (wireguard-go) may leave a child holding our pipes; its output is not
-    // waited for longer than this once the program itself has exited.
-    private static readonly TimeSpan OutputGrace = TimeSpan.FromSeconds(2);
+    private readonly TimeSpan _outputGrace = outputGrace ?? TimeSpan.FromSeconds(2);
 
     public async Task<CommandResult> RunAsync(CommandRequest command, CancellationToken ct)
     {
@@ -35,10 +39,11 @@ public sealed class ProcessCommandRunner(ILogger<ProcessCommandRunner> log) : IC
             return CommandResult.Fail(CommandResult.NotFound, $"{command.Program}: {e.Message}");
         }
 
+        var stdout = new StringBuilder();
+        var stderr = new StringBuilder();
+        var pumps = Task.WhenAll(Pump(process.StandardOutput, stdout), Pump(process.StandardError, stderr));
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         deadline.CancelAfter(command.Timeout);
-        var stdout = process.StandardOutput.ReadToEndAsync(deadline.Token);
-        var stderr = process.StandardError.ReadToEndAsync(deadline.Token);
         try
         {
             try
@@ -61,7 +66,15 @@ public sealed class ProcessCommandRunner(ILogger<ProcessCommandRunner> log) : IC
             throw new TimeoutException($"'{command}' did not finish within {command.Timeout.TotalSeconds:0.#} s and was stopped");
         }
 
-        var result = new CommandResult(process.ExitCode, await Collect(stdout), await Collect(stderr));
+        try
+        {
+            await pumps.WaitAsync(_outputGrace, ct);
+        }
+        catch (TimeoutException)
+        {
+            log.LogDebug("{Command} exited but something still holds its output open; not waiting for it", command.ToString());
+        }
+        var result = new CommandResult(process.ExitCode, Text(stdout), Text(stderr));
         log.LogDebug("{Command} exited with {ExitCode} after {Milliseconds} ms", command.ToString(), result.ExitCode, clock.ElapsedMilliseconds);
         return result;
     }
@@ -83,16 +96,28 @@ public sealed class ProcessCommandRunner(ILogger<ProcessCommandRunner> log) : IC
         return null;
     }
 
-    private static async Task<string> Collect(Task<string> output)
+    private static async Task Pump(StreamReader reader, StringBuilder sink)
     {
+        var buffer = new char[4096];
         try
         {
-            return await output.WaitAsync(OutputGrace);
+            int read;
+            while ((read = await reader.ReadAsync(buffer)) > 0)
+            {
+                lock (sink)
+                    sink.Append(buffer, 0, read);
+            }
         }
-        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
-            return "";
+            // The process (and our end of its pipe) was disposed while a child still held the other end.
         }
+    }
+
+    private static string Text(StringBuilder sink)
+    {
+        lock (sink)
+            return sink.ToString();
     }
 
     private void TryKill(Process process)
@@ -103,7 +128,7 @@ public sealed class ProcessCommandRunner(ILogger<ProcessCommandRunner> log) : IC
         }
         catch (Exception e) when (e is InvalidOperationException or Win32Exception)
         {
-            log.LogDebug("Process {Pid} had already ended: {Error}", process.Id, e.Message);
+            log.LogDebug("The process had already ended: {Error}", e.Message);
         }
     }
 }

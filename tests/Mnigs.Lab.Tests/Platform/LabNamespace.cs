@@ -56,8 +56,7 @@ public sealed class LabNamespace : IAsyncDisposable
     public Task<CommandResult> RunAsync(params string[] command) =>
         Runner.RunAsync(new CommandRequest(command[0], command[1..]), CancellationToken.None);
 
-    public async ValueTask DisposeAsync() =>
-        await Host.RunAsync(CommandRequest.Of("ip", "netns", "del", Name), CancellationToken.None);
+    public async ValueTask DisposeAsync() => await DeleteAsync(Name);
 
     /// <summary>Deletes every namespace this run created and did not delete.</summary>
     public static async Task SweepAsync()
@@ -67,8 +66,28 @@ public sealed class LabNamespace : IAsyncDisposable
         {
             var name = line.Split(' ')[0];
             if (name.StartsWith(RunPrefix, StringComparison.Ordinal))
-                await Host.RunAsync(CommandRequest.Of("ip", "netns", "del", name), CancellationToken.None);
+                await DeleteAsync(name);
         }
+    }
+
+    /// <summary>
+    /// Ends the processes still in the namespace, then deletes it. <c>ip netns del</c> alone only drops
+    /// the name: a process inside (wireguard-go, which holds its tun device) keeps the namespace and
+    /// itself alive, with its socket in the shared /var/run/wireguard.
+    /// </summary>
+    private static async Task DeleteAsync(string name)
+    {
+        for (var round = 0; round < 3; round++)
+        {
+            var pids = (await Host.RunAsync(CommandRequest.Of("ip", "netns", "pids", name), CancellationToken.None)).Stdout
+                .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (pids.Length == 0)
+                break;
+            // TERM first so that wireguard-go removes its socket; KILL what is left after that.
+            await Host.RunAsync(new CommandRequest("kill", [round < 2 ? "-TERM" : "-KILL", .. pids]), CancellationToken.None);
+            await Task.Delay(TimeSpan.FromMilliseconds(500));
+        }
+        await Host.RunAsync(CommandRequest.Of("ip", "netns", "del", name), CancellationToken.None);
     }
 
     private static async Task HostCheckedAsync(params string[] command)

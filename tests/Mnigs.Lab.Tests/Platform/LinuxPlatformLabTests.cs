@@ -19,7 +19,7 @@ public sealed class LinuxPlatformLabTests : IAsyncLifetime
     // Per run: wireguard-go's socket (/var/run/wireguard/NAME.sock) is shared by all namespaces.
     private readonly string _prefix = "l" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(2))[..3];
     private readonly DirectoryInfo _temp = Directory.CreateTempSubdirectory("mnigs-platform-lab-");
-    private LabNamespace _ns = null!;
+    private LabNamespace? _ns;
     private RecordingCommandRunner _recorder = null!;
     private PlatformOptions _options = null!;
 
@@ -32,11 +32,11 @@ public sealed class LinuxPlatformLabTests : IAsyncLifetime
         LabPrerequisites.Require("ip", "wg", "wireguard-go", "nft", "sysctl");
         _ns = await LabNamespace.CreateAsync("plat");
         _recorder = new RecordingCommandRunner(_ns.Runner);
-        await _ns.CheckedAsync("ip", "link", "add", "up0", "type", "veth", "peer", "name", "up1");
-        await _ns.CheckedAsync("ip", "addr", "add", "192.0.2.2/24", "dev", "up0");
-        await _ns.CheckedAsync("ip", "link", "set", "up0", "up");
-        await _ns.CheckedAsync("ip", "link", "set", "up1", "up");
-        await _ns.CheckedAsync("ip", "route", "add", "default", "via", "192.0.2.1", "dev", "up0");
+        await Ns.CheckedAsync("ip", "link", "add", "up0", "type", "veth", "peer", "name", "up1");
+        await Ns.CheckedAsync("ip", "addr", "add", "192.0.2.2/24", "dev", "up0");
+        await Ns.CheckedAsync("ip", "link", "set", "up0", "up");
+        await Ns.CheckedAsync("ip", "link", "set", "up1", "up");
+        await Ns.CheckedAsync("ip", "route", "add", "default", "via", "192.0.2.1", "dev", "up0");
 
         Directory.CreateDirectory(Temp("proc", "net", "ipv4"));
         Directory.CreateDirectory(Temp("proc", "net", "ipv6", "conf", "all"));
@@ -54,7 +54,8 @@ public sealed class LinuxPlatformLabTests : IAsyncLifetime
     {
         try
         {
-            await _ns.DisposeAsync();
+            if (_ns is not null)
+                await _ns.DisposeAsync();
         }
         finally
         {
@@ -62,6 +63,8 @@ public sealed class LinuxPlatformLabTests : IAsyncLifetime
             _temp.Delete(recursive: true);
         }
     }
+
+    private LabNamespace Ns => _ns ?? throw new InvalidOperationException("The namespace was not created");
 
     private LinuxPlatform NewPlatform() => new(_recorder, _options, NullLogger<LinuxPlatform>.Instance);
 
@@ -113,22 +116,22 @@ public sealed class LinuxPlatformLabTests : IAsyncLifetime
             .Select(a => $"{a.GetProperty("local").GetString()}/{a.GetProperty("prefixlen").GetInt32()}");
         Assert.Equal(["10.201.0.1/24", "fd6d:6e69:6773::1/64"], addresses.Order());
         Assert.True(WireGuardGoRuns(Wg), $"wireguard-go {Wg} should be running");
-        var wg = await _ns.CheckedAsync("wg", "showconf", Wg);
+        var wg = await Ns.CheckedAsync("wg", "showconf", Wg);
         Assert.Contains("ListenPort = 51820", wg);
         Assert.Contains("Endpoint = 192.0.2.1:51820", wg);
         Assert.Contains("PersistentKeepalive = 25", wg);
 
-        var routes4 = await _ns.CheckedAsync("ip", "-4", "route", "show", "table", $"{Table}");
+        var routes4 = await Ns.CheckedAsync("ip", "-4", "route", "show", "table", $"{Table}");
         Assert.Contains($"default dev {Wg}", routes4);
         Assert.Contains($"10.9.0.0/16 via 10.201.0.5 dev {Wg}", routes4);
-        Assert.Contains($"default dev {Wg}", await _ns.CheckedAsync("ip", "-6", "route", "show", "table", $"{Table}"));
+        Assert.Contains($"default dev {Wg}", await Ns.CheckedAsync("ip", "-6", "route", "show", "table", $"{Table}"));
         foreach (var family in new[] { "-4", "-6" })
         {
-            var rules = await _ns.CheckedAsync("ip", family, "rule", "show");
+            var rules = await Ns.CheckedAsync("ip", family, "rule", "show");
             Assert.Contains($"{Priority}:\tfrom all lookup main suppress_prefixlength 0", rules);
             Assert.Contains($"{Priority + 1}:\tfrom all lookup {Table}", rules);
         }
-        var nft = await _ns.CheckedAsync("nft", "list", "table", "inet", "mnigs");
+        var nft = await Ns.CheckedAsync("nft", "list", "table", "inet", "mnigs");
         Assert.Contains("oifname \"up0\" ip saddr 10.201.0.0/24 masquerade", nft);
         Assert.Contains("oifname \"up0\" ip6 saddr fd6d:6e69:6773::/64 masquerade", nft);
         Assert.Contains($"iifname \"{Wg}\" oifname != \"up0\" drop", nft);
@@ -165,13 +168,13 @@ public sealed class LinuxPlatformLabTests : IAsyncLifetime
         var crashed = NewPlatform();
         await crashed.ApplyAsync(Gateway(), CancellationToken.None);
         // Also a leftover kernel-WireGuard probe and a link of the operator that merely shares the prefix.
-        await _ns.CheckedAsync("ip", "link", "add", _prefix + "lan", "type", "veth", "peer", "name", _prefix + "lan1");
+        await Ns.CheckedAsync("ip", "link", "add", _prefix + "lan", "type", "veth", "peer", "name", _prefix + "lan1");
 
         using var restarted = NewPlatform();
         await restarted.CleanupAsync(CancellationToken.None);
 
         await AssertNothingOfMnigsAsync();
-        Assert.Contains(_prefix + "lan", await _ns.CheckedAsync("ip", "-o", "link", "show"));
+        Assert.Contains(_prefix + "lan", await Ns.CheckedAsync("ip", "-o", "link", "show"));
         _recorder.Clear();
         await restarted.CleanupAsync(CancellationToken.None);
         Assert.Empty(_recorder.Changes);
@@ -189,30 +192,30 @@ public sealed class LinuxPlatformLabTests : IAsyncLifetime
         Assert.True(facts.WireGuardTools);
         Assert.True(facts.Nftables);
         Assert.Equal([IPAddress.Parse("192.0.2.53")], facts.Resolvers);
-        Assert.DoesNotContain(_prefix + "probe0", await _ns.CheckedAsync("ip", "-o", "link", "show"));
+        Assert.DoesNotContain(_prefix + "probe0", await Ns.CheckedAsync("ip", "-o", "link", "show"));
         Assert.Equal(1500, await platform.PathMtuAsync(IPAddress.Parse("198.51.100.1"), CancellationToken.None));
     }
 
     private async Task<JsonElement> LinkAsync(string name)
     {
-        using var document = JsonDocument.Parse(await _ns.CheckedAsync("ip", "-j", "addr", "show", "dev", name));
+        using var document = JsonDocument.Parse(await Ns.CheckedAsync("ip", "-j", "addr", "show", "dev", name));
         return document.RootElement[0].Clone();
     }
 
     private async Task AssertNothingOfMnigsAsync()
     {
-        var links = await _ns.CheckedAsync("ip", "-o", "link", "show");
+        var links = await Ns.CheckedAsync("ip", "-o", "link", "show");
         Assert.DoesNotContain(Wg, links);
         Assert.DoesNotContain(_prefix + "probe0", links);
         foreach (var family in new[] { "-4", "-6" })
         {
-            var routes = await _ns.RunAsync("ip", family, "route", "show", "table", $"{Table}");
+            var routes = await Ns.RunAsync("ip", family, "route", "show", "table", $"{Table}");
             Assert.True(routes.Stdout.Trim().Length == 0, $"table {Table} ({family}) still holds: {routes.Stdout}");
-            var rules = await _ns.CheckedAsync("ip", family, "rule", "show");
+            var rules = await Ns.CheckedAsync("ip", family, "rule", "show");
             Assert.DoesNotContain($"{Priority}:", rules);
             Assert.DoesNotContain($"{Priority + 1}:", rules);
         }
-        Assert.DoesNotContain("inet mnigs", await _ns.CheckedAsync("nft", "list", "tables"));
+        Assert.DoesNotContain("inet mnigs", await Ns.CheckedAsync("nft", "list", "tables"));
         Assert.Equal("0", (await File.ReadAllTextAsync(Temp("proc", "net", "ipv4", "ip_forward"))).Trim());
         Assert.Equal("0", (await File.ReadAllTextAsync(Temp("proc", "net", "ipv6", "conf", "all", "forwarding"))).Trim());
         Assert.Equal("nameserver 192.0.2.53\n", await File.ReadAllTextAsync(Temp("resolv.conf")));
