@@ -13,7 +13,13 @@ public sealed class GatewayPathTests
     [Fact]
     public async Task Subscriber_finds_the_gateway_connects_reaches_the_internet_and_disconnect_leaves_nothing()
     {
-        await using var mesh = await LabMesh.StartAsync();
+        // Hooks as in the seed's config: each writes its event and arguments to a file.
+        var hooks = Directory.CreateTempSubdirectory("mnigs-hooks-").FullName;
+        var hook = Path.Combine(hooks, "hook.sh");
+        await File.WriteAllTextAsync(hook, $"#!/bin/sh\necho \"$MNIGS_EVENT $*\" >> {hooks}/events\n");
+        File.SetUnixFileMode(hook, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var hookConfig = $"onRegister = {hook}\nonRelease = {hook}\n";
+        await using var mesh = await LabMesh.StartAsync(gatewayExtra: hookConfig, subExtra: $"[subscriber]\nonConnect = {hook}\nonDisconnect = {hook}\n");
         try
         {
             var scan = await mesh.Sub.CliAsync("-s");
@@ -72,6 +78,17 @@ public sealed class GatewayPathTests
 
             var after = await mesh.Sub.ExecAsync("ping", "-c", "1", "-W", "1", LabMesh.InternetHost);
             Assert.NotEqual(0, after.ExitCode);
+
+            // Hooks ran with the event's values: gw's with sid, mesh ip and addresses; sub's with the gateway.
+            var eventsFile = Path.Combine(hooks, "events");
+            for (var i = 0; i < 30 && !(File.Exists(eventsFile) && (await File.ReadAllTextAsync(eventsFile)).Contains("onDisconnect")); i++)
+                await Task.Delay(100);
+            var events = (await File.ReadAllTextAsync(eventsFile)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            var sid = session["sid"]!.GetValue<string>();
+            Assert.Contains(events, e => e.StartsWith($"onRegister {sid} {LabMesh.SubscriberMesh} {session["ipv4"]!.GetValue<string>()}", StringComparison.Ordinal));
+            Assert.Contains(events, e => e.StartsWith($"onRelease {sid} {LabMesh.SubscriberMesh}", StringComparison.Ordinal));
+            Assert.Contains(events, e => e.StartsWith($"onConnect {LabMesh.GatewayMesh} babel-wireguard-free {iface}", StringComparison.Ordinal));
+            Assert.Contains(events, e => e.StartsWith($"onDisconnect {LabMesh.GatewayMesh} babel-wireguard-free {iface}", StringComparison.Ordinal));
         }
         catch (Exception e) when (e is not Xunit.Sdk.XunitException)
         {

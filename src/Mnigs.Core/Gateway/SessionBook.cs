@@ -112,9 +112,11 @@ public sealed class SessionBook
         return expired;
     }
 
-    /// <summary>Takes back a session kept across a restart; false when its addresses clash or its tunnel is gone.</summary>
+    /// <summary>Takes back a session kept across a restart; false when its lease ran out, its addresses clash or its tunnel is gone.</summary>
     public bool Restore(GatewaySession session)
     {
+        if (session.ExpiresAt <= _time.GetUtcNow())
+            return false;
         if (_sessions.ContainsKey(session.Sid) || !_pools.TryGetValue(session.Suite.Tunnel, out var pools))
             return false;
         if (session.Ipv4 is { } a4 && (pools.Ipv4 is null || !pools.Ipv4.TryReserve(a4)))

@@ -121,7 +121,8 @@ public sealed class GatewayService
             var restored = 0;
             foreach (var session in await _store.LoadSessionsAsync(ct))
             {
-                if (session.ExpiresAt > DateTimeOffset.UtcNow && _book.Restore(session))
+                // The book judges expiry by its own clock (the daemon's TimeProvider), not the wall clock.
+                if (_book.Restore(session))
                     restored++;
                 else
                     await _store.DeleteSessionAsync(session.Sid, ct);

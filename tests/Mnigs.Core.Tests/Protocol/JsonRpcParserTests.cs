@@ -97,10 +97,50 @@ public sealed class JsonRpcParserTests
         Assert.Null(id);
     }
 
-    [Fact]
-    public void Invalid_UTF8_is_a_parse_error()
+    [Theory]
+    [InlineData("{\"jsonrpc\":\"2.0\",\"method\":\"", "\",\"id\":1}")]
+    [InlineData("{\"jsonrpc\":\"", "\",\"method\":\"m\",\"id\":1}")]
+    [InlineData("{\"jsonrpc\":\"2.0\",\"method\":\"m\",\"params\":{\"", "\":1},\"id\":1}")]
+    [InlineData("{\"jsonrpc\":\"2.0\",\"method\":\"m\",\"params\":[[\"", "\"]],\"id\":1}")]
+    [InlineData("\"", "\"")]
+    public void Invalid_UTF8_anywhere_is_a_parse_error(string before, string after)
     {
-        var (request, error, _) = JsonRpcParser.Parse(new byte[] { (byte)'"', 0xC3, 0x28, (byte)'"' });
+        byte[] body = [.. Encoding.UTF8.GetBytes(before), 0xC3, 0x28, .. Encoding.UTF8.GetBytes(after)];
+
+        var (request, error, _) = JsonRpcParser.Parse(body);
+
+        Assert.Null(request);
+        Assert.Equal(JsonRpcError.ParseError, error);
+    }
+
+    [Theory]
+    [InlineData("""{"jsonrpc":"2.0","method":"\ud800","id":1}""")]
+    [InlineData("""{"jsonrpc":"2.0","method":"m","params":{"\udc00x":1},"id":1}""")]
+    [InlineData("""{"jsonrpc":"2.0","method":"m","params":["ok",{"k":"\ud800\u0041"}],"id":1}""")]
+    public void A_lone_surrogate_escape_is_a_parse_error(string body)
+    {
+        var (request, error, _) = Parse(body);
+
+        Assert.Null(request);
+        Assert.Equal(JsonRpcError.ParseError, error);
+    }
+
+    [Fact]
+    public void A_surrogate_pair_escape_is_read_as_one_character()
+    {
+        var (request, error, _) = Parse("""{"jsonrpc":"2.0","method":"m","params":["\ud83d\ude00"],"id":1}""");
+
+        Assert.Null(error);
+        Assert.Equal("\U0001F600", request!.Params!.Value[0].GetString());
+    }
+
+    [Theory]
+    [InlineData("""{"jsonrpc":"2.0","method":"m","method":"n","id":1}""")]
+    [InlineData("""{"jsonrpc":"2.0","method":"m","params":{"options":{"publicKey":"a","publicKey":"b"}},"id":1}""")]
+    [InlineData("""{"jsonrpc":"2.0","method":"m","params":{"sid":"a","\u0073id":"b"},"id":1}""")]
+    public void Duplicate_property_names_are_a_parse_error(string body)
+    {
+        var (request, error, _) = Parse(body);
 
         Assert.Null(request);
         Assert.Equal(JsonRpcError.ParseError, error);
