@@ -19,6 +19,9 @@ public static class ConfigSchema
 
         Key("daemon", "rpcPort", Whole(1, 65535), "65533", "TCP port of the JSON-RPC endpoint, on IPv4 and IPv6.", (c, v) => c with { RpcPort = v }),
         Key("daemon", "scanPorts", PortList, "65533", "Ports a scan tries on each mesh node to find other Mnigs daemons.", (c, v) => c with { ScanPorts = v }),
+        Key("daemon", "scanInterval", Whole(0, 86400), "600", "Seconds between periodic scans; 0 turns them off (scans then run only when asked).", (c, v) => c with { ScanInterval = v }),
+        Key("daemon", "scanConcurrency", Whole(1, 256), "32", "How many hosts a scan probes at once.", (c, v) => c with { ScanConcurrency = v }),
+        Key("daemon", "scanTimeout", Whole(100, 30000), "1500", "Milliseconds a scan waits for one host to answer.", (c, v) => c with { ScanTimeout = v }),
         Key("daemon", "authorizedNetworks", NetworkList, "127.0.0.0/8, ::1/128", "Networks allowed to use the local administration methods (CLI, web UI).", (c, v) => c with { AuthorizedNetworks = v }),
         Key("daemon", "stateDir", AbsolutePath("an absolute path such as /var/lib/mnigs"), "/var/lib/mnigs", "Directory for the database, keys and helper programs' state.", (c, v) => c with { StateDir = v }),
         Key("daemon", "interfacePrefix", InterfacePrefix, "mn", "Prefix of every interface Mnigs creates; leftovers with it are removed at start.", (c, v) => c with { InterfacePrefix = v }),

@@ -15,6 +15,9 @@ public sealed record MnigsConfig
     // [daemon]
     public int RpcPort { get; init; } = 65533;
     public ImmutableArray<int> ScanPorts { get; init; } = [65533];
+    public int ScanInterval { get; init; } = 600;
+    public int ScanConcurrency { get; init; } = 32;
+    public int ScanTimeout { get; init; } = 1500;
     public ImmutableArray<IPNetwork> AuthorizedNetworks { get; init; } =
         [IPNetwork.Parse("127.0.0.0/8"), IPNetwork.Parse("::1/128")];
     public string StateDir { get; init; } = "/var/lib/mnigs";

@@ -52,7 +52,7 @@ public static class CliMain
             if (assignments.Length > 0)
                 return EditConfig(path, assignments);
             if (r.GetValue(scan))
-                return await Run(r, file, json, (c, ct2) => c.CallAsync("startScan", null, ct2), Output.Scan, ct);
+                return await Run(r, file, json, ScanWithProgressAsync, Output.Scan, ct);
             if (r.GetValue(list))
                 return await Run(r, file, json, (c, ct2) => c.CallAsync("listGateways", null, ct2), Output.Gateways, ct);
             if (r.GetValue(connect) is { } address)
@@ -70,6 +70,27 @@ public static class CliMain
         });
 
         return await root.Parse(args).InvokeAsync();
+    }
+
+    /// <summary>Starts a scan and shows a progress line (on stderr, when it is a terminal) until it completes.</summary>
+    private static async Task<JsonObject> ScanWithProgressAsync(AdminClient client, CancellationToken ct)
+    {
+        var started = await client.CallAsync("startScan", new JsonObject { ["wait"] = false }, ct);
+        if (!RpcResult.IsSuccess(started))
+            return started;
+        var interactive = !Console.IsErrorRedirected;
+        while (true)
+        {
+            await Task.Delay(200, ct);
+            var status = await client.CallAsync("status", null, ct);
+            if (status["scan"] is not JsonObject progress)
+                break;
+            if (interactive)
+                Console.Error.Write($"\rScanning: depth {progress["depth"]}, {progress["probed"]}/{progress["known"]} hosts probed, {progress["gateways"]} gateways   ");
+        }
+        if (interactive)
+            Console.Error.Write("\r" + new string(' ', 72) + "\r");
+        return await client.CallAsync("lastScan", null, ct);
     }
 
     private static int EditConfig(string? path, string[] assignments)

@@ -109,14 +109,15 @@ public static class DaemonHost
         if (gateway.NotServingReason is { } reason && config.GatewayEnabled)
             log.LogWarning("Gateway enabled but not serving: {Reason}", reason);
 
-        var admin = new AdminMethods(identity, config, configPath, networks, tunnels, () => facts, gateway, subscriber, scanner, store, TimeProvider.System);
+        var admin = new AdminMethods(identity, config, configPath, networks, tunnels, () => facts, gateway, subscriber, scanner, store, TimeProvider.System, stop);
         var authorized = config.AuthorizedNetworks;
-        var dispatcher = new RpcDispatcher(PublicMethods.For(gateway).Concat(admin.Methods),
+        var dispatcher = new RpcDispatcher(PublicMethods.For(gateway, networks).Concat(admin.Methods),
             caller => authorized.Any(n => n.Contains(caller)), loggers.CreateLogger<RpcDispatcher>());
         app.MapJsonRpc(dispatcher);
 
         var loops = Task.WhenAll(
             Every(TimeSpan.FromSeconds(1), ct => gateway.ExpireAsync(ct), log, stop),
+            PeriodicScansAsync(config, scanner, log, stop),
             Every(TimeSpan.FromSeconds(5), async ct =>
             {
                 var before = gateway.Suites().Count;
@@ -187,6 +188,36 @@ public static class DaemonHost
                 {
                     log.LogError(e, "Background task failed");
                 }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>A first scan shortly after start, then one every daemon.scanInterval seconds (0: only when asked).</summary>
+    private static async Task PeriodicScansAsync(MnigsConfig config, Scanner scanner, ILogger log, CancellationToken stop)
+    {
+        if (config.ScanInterval <= 0)
+            return;
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(2), stop);
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    await scanner.Start(stop);
+                }
+                catch (OperationCanceledException) when (!stop.IsCancellationRequested)
+                {
+                    // Restarted by an operator's scan; the period starts again.
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    log.LogError(e, "Periodic scan failed");
+                }
+                await Task.Delay(TimeSpan.FromSeconds(config.ScanInterval), stop);
             }
         }
         catch (OperationCanceledException)

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json.Nodes;
 using Mnigs.Core.Config;
@@ -10,106 +11,226 @@ using Mnigs.Store;
 namespace Mnigs.Discovery;
 
 /// <summary>
-/// The simple scan: ask every host the routing protocols can reach for nodeInfo on each scan port, and
-/// record the nodes and gateways found. (The breadth-first scanner and the directory come later.)
+/// Breadth-first search for Mnigs daemons over every available network: this node's neighbours first,
+/// then each answering daemon's own mesh neighbours (its <c>meshNeighbours</c> method, and the routing
+/// protocol where it can tell), level by level; finally whatever else the routing tables reach. Every
+/// host is probed with nodeInfo on each scan port, with bounded concurrency and short timeouts, and
+/// no per-host pause, so a mesh of a hundred nodes takes seconds. Starting a scan while one runs
+/// restarts it.
 /// </summary>
 public sealed class Scanner(MnigsConfig config, NetworkMonitor networks, RpcClient rpc, MnigsStore store, ILogger<Scanner> log)
 {
-    private const int Parallelism = 16;
-    private readonly SemaphoreSlim _running = new(1, 1);
+    private readonly Lock _gate = new();
+    private CancellationTokenSource? _running;
+    private Task<ScanSummary>? _task;
+    private ScanProgress? _progress;
 
-    public ScanProgress? Progress { get; private set; }
+    public ScanProgress? Progress => _progress;
 
-    public async Task<ScanSummary> ScanAsync(CancellationToken ct)
+    public ScanSummary? Last { get; private set; }
+
+    /// <summary>Starts a scan (restarting one that runs) and returns the task that completes with its summary.</summary>
+    public Task<ScanSummary> Start(CancellationToken stop)
     {
-        if (!await _running.WaitAsync(0, ct))
-            throw new InvalidOperationException("A scan is already running");
-        try
+        lock (_gate)
         {
-            var started = DateTimeOffset.UtcNow;
-            var targets = new List<(IPAddress Host, string Network)>();
-            foreach (var adapter in networks.Adapters)
+            _running?.Cancel();
+            var previous = _task;
+            var cts = CancellationTokenSource.CreateLinkedTokenSource(stop);
+            _running = cts;
+            _task = Task.Run(async () =>
             {
-                if (networks.Snapshots.TryGetValue(adapter.Name, out var snap) && !snap.Health.Available)
-                    continue;
-                try
+                if (previous is not null)
+                    await previous.ContinueWith(_ => { }, TaskScheduler.Default);
+                return await RunAsync(cts.Token);
+            }, CancellationToken.None);
+            return _task;
+        }
+    }
+
+    public Task<ScanSummary> ScanAsync(CancellationToken ct) => Start(ct);
+
+    private async Task<ScanSummary> RunAsync(CancellationToken ct)
+    {
+        var started = DateTimeOffset.UtcNow;
+        var scanId = await store.StartScanAsync(ct);
+        var hosts = new ConcurrentDictionary<IPAddress, ScanHost>();
+        var links = new ConcurrentDictionary<(IPAddress, IPAddress, string), byte>();
+        var seen = new ConcurrentDictionary<IPAddress, byte>();
+        var gateways = new ConcurrentBag<GatewayRecord>();
+        var probed = 0;
+
+        var available = networks.Adapters
+            .Where(a => !networks.Snapshots.TryGetValue(a.Name, out var s) || s.Health.Available)
+            .ToList();
+
+        // Level 0: this node, on every network it has an address on.
+        var self = new List<IPAddress>();
+        foreach (var snap in networks.Snapshots.Values.Where(s => s.Health.Available))
+            self.AddRange(snap.Addresses);
+        foreach (var address in self.Distinct())
+        {
+            seen.TryAdd(address, 0);
+            hosts[address] = new ScanHost(address, null, config.Name, ScanHostKind.Self, true);
+        }
+
+        var level = new List<(IPAddress Host, IPAddress? From, string Network)>();
+        var everyReachable = new List<(IPAddress Host, string Network)>();
+        foreach (var adapter in available)
+        {
+            var from = networks.Snapshots.TryGetValue(adapter.Name, out var snap) ? snap.Addresses.FirstOrDefault() : null;
+            foreach (var neighbour in await Safe(() => adapter.NeighbourHostsAsync(ct), adapter.Name, "neighbours"))
+                if (seen.TryAdd(neighbour, 0))
+                    level.Add((neighbour, from, adapter.Name));
+            foreach (var host in await Safe(() => adapter.ReachableHostsAsync(ct), adapter.Name, "reachable hosts"))
+                everyReachable.Add((host, adapter.Name));
+        }
+        log.LogInformation("Scan {Scan} started: {Neighbours} neighbours, {Reachable} hosts in the routing tables", scanId, level.Count, everyReachable.Count);
+
+        var depth = 0;
+        while (true)
+        {
+            if (level.Count == 0)
+            {
+                // The breadth-first walk is done; hosts the routing tables reach but no daemon named come last.
+                level = [.. everyReachable.Where(r => seen.TryAdd(r.Host, 0)).Select(r => ((IPAddress Host, IPAddress? From, string Network))(r.Host, null, r.Network))];
+                if (level.Count == 0)
+                    break;
+            }
+            depth++;
+            var next = new ConcurrentBag<(IPAddress, IPAddress?, string)>();
+            _progress = new ScanProgress(scanId, seen.Count - self.Count, probed, gateways.Count, depth);
+            await Parallel.ForEachAsync(level, new ParallelOptions { MaxDegreeOfParallelism = config.ScanConcurrency, CancellationToken = ct }, async (item, token) =>
+            {
+                if (item.From is { } from)
+                    links.TryAdd(Ordered(from, item.Host, item.Network), 0);
+                var answer = await ProbeAsync(item.Host, token);
+                Interlocked.Increment(ref probed);
+                if (answer is not { } found)
                 {
-                    foreach (var host in await adapter.ReachableHostsAsync(ct))
-                        targets.Add((host, adapter.Name));
+                    hosts.TryAdd(item.Host, new ScanHost(item.Host, null, "", ScanHostKind.Node, false));
+                    _progress = new ScanProgress(scanId, seen.Count - self.Count, probed, gateways.Count, depth);
+                    return;
                 }
-                catch (Exception e) when (e is not OperationCanceledException)
+                var info = found.Info;
+                var isGateway = info["gateway"] is JsonValue g && g.TryGetValue<bool>(out var b) && b;
+                var id = Str(info, "id");
+                var name = Str(info, "name") ?? "";
+                hosts[item.Host] = new ScanHost(item.Host, id, name, isGateway ? ScanHostKind.Gateway : ScanHostKind.Node, true);
+                if (isGateway)
+                    gateways.Add(new GatewayRecord
+                    {
+                        NodeId = id,
+                        Name = name,
+                        Address = item.Host,
+                        Port = found.Port,
+                        Suites = Suites(info),
+                        Source = GatewaySource.Scan,
+                        LearnedAt = DateTimeOffset.UtcNow,
+                        LastSeen = DateTimeOffset.UtcNow,
+                    });
+
+                foreach (var (network, neighbour) in await NeighboursOfAsync(item.Host, found.Port, available, token))
                 {
-                    log.LogWarning("Scan: {Network} gave no hosts: {Error}", adapter.Name, e.Message);
+                    links.TryAdd(Ordered(item.Host, neighbour, network), 0);
+                    if (seen.TryAdd(neighbour, 0))
+                        next.Add((neighbour, item.Host, network));
+                }
+                _progress = new ScanProgress(scanId, seen.Count - self.Count, probed, gateways.Count, depth);
+            });
+            level = [.. next];
+        }
+
+        // A node answers on each of its addresses (IPv4 and IPv6 over babel): one gateway entry per node, IPv4 first.
+        var distinct = gateways
+            .OrderBy(g => g.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 0 : 1)
+            .ThenBy(g => g.Address.ToString(), StringComparer.Ordinal)
+            .DistinctBy(g => string.IsNullOrEmpty(g.NodeId) ? g.Address.ToString() : g.NodeId)
+            .ToList();
+        foreach (var g in distinct)
+            await store.UpsertGatewayAsync(g, ct);
+        var hostList = hosts.Values.OrderBy(h => h.Kind).ThenBy(h => h.Address.ToString(), StringComparer.Ordinal).ToList();
+        var linkList = links.Keys.Select(l => new ScanLink(l.Item1, l.Item2, l.Item3)).ToList();
+        await store.FinishScanAsync(scanId, hostList, linkList, ct);
+        var summary = new ScanSummary(scanId, started, DateTimeOffset.UtcNow, probed, hostList, linkList, distinct);
+        Last = summary;
+        _progress = null;
+        log.LogInformation("Scan {Scan} finished in {Ms} ms: probed {Probed}, {Nodes} daemons answered, {Gateways} gateways",
+            scanId, (int)(summary.Finished - started).TotalMilliseconds, probed, hostList.Count(h => h.RpcOk && h.Kind != ScanHostKind.Self), distinct.Count);
+        return summary;
+    }
+
+    private async Task<(JsonObject Info, int Port)?> ProbeAsync(IPAddress host, CancellationToken ct)
+    {
+        foreach (var port in config.ScanPorts)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(config.ScanTimeout);
+            try
+            {
+                var info = await rpc.CallAsync(RpcClient.EndpointOf(host, port), "nodeInfo", null, timeout.Token);
+                if (RpcResult.IsSuccess(info))
+                    return (info, port);
+            }
+            catch (Exception e) when (e is RpcClientException or OperationCanceledException && !ct.IsCancellationRequested)
+            {
+            }
+        }
+        return null;
+    }
+
+    /// <summary>What the daemon says its neighbours are, plus what the routing protocol can tell.</summary>
+    private async Task<List<(string Network, IPAddress Address)>> NeighboursOfAsync(IPAddress host, int port, List<INetworkAdapter> adapters, CancellationToken ct)
+    {
+        var result = new List<(string, IPAddress)>();
+        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct))
+        {
+            timeout.CancelAfter(config.ScanTimeout);
+            try
+            {
+                var answer = await rpc.CallAsync(RpcClient.EndpointOf(host, port), "meshNeighbours", null, timeout.Token);
+                foreach (var net in answer["networks"] as JsonArray ?? [])
+                {
+                    if (net is not JsonObject o || Str(o, "name") is not { } network)
+                        continue;
+                    foreach (var n in (o["neighbours"] as JsonArray ?? []).Take(256))
+                        if (n is JsonValue v && v.TryGetValue<string>(out var text) && IPAddress.TryParse(text, out var address) && !IsLinkLocal(address))
+                            result.Add((network, address));
                 }
             }
-            var probes = targets.DistinctBy(t => t.Host).SelectMany(t => config.ScanPorts.Select(port => (t.Host, t.Network, Port: port))).ToList();
-            var scanId = await store.StartScanAsync(ct);
-            Progress = new ScanProgress(probes.Count, 0);
-            log.LogInformation("Scan {Scan} started: {Count} hosts × ports to probe", scanId, probes.Count);
-
-            var found = new List<ScanHost>();
-            var gateways = new List<GatewayRecord>();
-            var done = 0;
-            await Parallel.ForEachAsync(probes, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = ct }, async (probe, token) =>
+            catch (Exception e) when (e is RpcClientException or OperationCanceledException && !ct.IsCancellationRequested)
             {
-                var info = await ProbeAsync(probe.Host, probe.Port, token);
-                lock (found)
-                {
-                    done++;
-                    Progress = new ScanProgress(probes.Count, done);
-                    if (info is null)
-                        return;
-                    var isGateway = info["gateway"] is JsonValue g && g.TryGetValue<bool>(out var b) && b;
-                    var id = Str(info, "id") ?? "";
-                    var name = Str(info, "name") ?? "";
-                    found.Add(new ScanHost(probe.Host, id, name, isGateway ? ScanHostKind.Gateway : ScanHostKind.Node, true));
-                    if (isGateway)
-                        gateways.Add(new GatewayRecord
-                        {
-                            NodeId = id,
-                            Name = name,
-                            Address = probe.Host,
-                            Port = probe.Port,
-                            Suites = Suites(info),
-                            Source = GatewaySource.Scan,
-                            LearnedAt = DateTimeOffset.UtcNow,
-                            LastSeen = DateTimeOffset.UtcNow,
-                        });
-                }
-            });
-
-            // A node answers on each of its addresses (IPv4 and IPv6 over babel): one entry per node, IPv4 first.
-            gateways = [.. gateways
-                .OrderBy(g => g.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 0 : 1)
-                .ThenBy(g => g.Address.ToString(), StringComparer.Ordinal)
-                .DistinctBy(g => string.IsNullOrEmpty(g.NodeId) ? g.Address.ToString() : g.NodeId)];
-            foreach (var g in gateways)
-                await store.UpsertGatewayAsync(g, ct);
-            await store.FinishScanAsync(scanId, found, [], ct);
-            log.LogInformation("Scan {Scan} finished: {Nodes} nodes, {Gateways} gateways", scanId, found.Count, gateways.Count);
-            return new ScanSummary(scanId, started, probes.Count, found, gateways);
+                // An older daemon without meshNeighbours: the routing protocol may still tell.
+            }
         }
-        finally
+        foreach (var adapter in adapters)
         {
-            Progress = null;
-            _running.Release();
+            var known = await SafeMaybe(() => adapter.NeighboursOfAsync(host, ct), adapter.Name, "neighbours of " + host);
+            result.AddRange(known.Select(a => (adapter.Name, a)));
         }
+        return result;
     }
 
-    private async Task<JsonObject?> ProbeAsync(IPAddress host, int port, CancellationToken ct)
+    private Task<IReadOnlyList<IPAddress>> Safe(Func<Task<IReadOnlyList<IPAddress>>> call, string network, string what) =>
+        SafeMaybe(async () => (IReadOnlyList<IPAddress>?)await call(), network, what);
+
+    private async Task<IReadOnlyList<IPAddress>> SafeMaybe(Func<Task<IReadOnlyList<IPAddress>?>> call, string network, string what)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(2));
         try
         {
-            var info = await rpc.CallAsync(RpcClient.EndpointOf(host, port), "nodeInfo", null, timeout.Token);
-            return RpcResult.IsSuccess(info) ? info : null;
+            return await call() ?? [];
         }
-        catch (Exception e) when (e is RpcClientException or OperationCanceledException && !ct.IsCancellationRequested)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            return null;
+            log.LogWarning("Scan: {Network} gave no {What}: {Error}", network, what, e.Message);
+            return [];
         }
     }
+
+    private static (IPAddress, IPAddress, string) Ordered(IPAddress a, IPAddress b, string network) =>
+        string.CompareOrdinal(a.ToString(), b.ToString()) <= 0 ? (a, b, network) : (b, a, network);
+
+    private static bool IsLinkLocal(IPAddress a) => a.IsIPv6LinkLocal || (a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && a.GetAddressBytes() is [169, 254, ..]);
 
     private static IReadOnlyList<Suite> Suites(JsonObject info)
     {
@@ -124,6 +245,9 @@ public sealed class Scanner(MnigsConfig config, NetworkMonitor networks, RpcClie
         o[key] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 }
 
-public sealed record ScanProgress(int Total, int Done);
+/// <param name="Known">Hosts found so far (not counting this node).</param>
+/// <param name="Probed">Hosts asked so far.</param>
+public sealed record ScanProgress(long ScanId, int Known, int Probed, int Gateways, int Depth);
 
-public sealed record ScanSummary(long ScanId, DateTimeOffset Started, int Probed, IReadOnlyList<ScanHost> Hosts, IReadOnlyList<GatewayRecord> Gateways);
+public sealed record ScanSummary(long ScanId, DateTimeOffset Started, DateTimeOffset Finished, int Probed,
+    IReadOnlyList<ScanHost> Hosts, IReadOnlyList<ScanLink> Links, IReadOnlyList<GatewayRecord> Gateways);

@@ -24,6 +24,12 @@ public interface INetworkAdapter
 
     /// <summary>Exits the protocol announces by itself (e.g. babel default routes): unmanaged hints.</summary>
     Task<IReadOnlyList<ExitHint>> ExitHintsAsync(CancellationToken ct);
+
+    /// <summary>Mesh addresses of the nodes one hop away (the first level of a breadth-first scan).</summary>
+    Task<IReadOnlyList<IPAddress>> NeighbourHostsAsync(CancellationToken ct) => Task.FromResult<IReadOnlyList<IPAddress>>([]);
+
+    /// <summary>The neighbours of another node, when the protocol can tell (cjdns, OLSR topology, Yggdrasil); null when it cannot.</summary>
+    Task<IReadOnlyList<IPAddress>?> NeighboursOfAsync(IPAddress node, CancellationToken ct) => Task.FromResult<IReadOnlyList<IPAddress>?>(null);
 }
 
 public sealed record AdapterHealth(bool Available, string Message)

@@ -20,13 +20,14 @@ namespace Mnigs.Rpc;
 public sealed class AdminMethods(
     NodeIdentity identity, MnigsConfig config, string? configPath, NetworkMonitor networks,
     IReadOnlyDictionary<string, ITunnelAdapter> tunnels, Func<HostFacts> facts,
-    GatewayService gateway, SubscriberService subscriber, Scanner scanner, MnigsStore store, TimeProvider time)
+    GatewayService gateway, SubscriberService subscriber, Scanner scanner, MnigsStore store, TimeProvider time, CancellationToken stopping)
 {
     public IEnumerable<RpcMethod> Methods =>
     [
         new("status", [], Admin: true, (_, _) => ValueTask.FromResult(Status())),
         new("listGateways", [], Admin: true, async (_, ct) => await ListGatewaysAsync(ct)),
-        new("startScan", [], Admin: true, async (_, ct) => await ScanAsync(ct)),
+        new("startScan", ["wait"], Admin: true, async (call, ct) => await ScanAsync(call, ct)),
+        new("lastScan", [], Admin: true, async (_, ct) => await LastScanAsync(ct)),
         new("connect", ["address", "port", "suite"], Admin: true, async (call, ct) => await ConnectAsync(call, ct)),
         new("disconnect", [], Admin: true, async (_, ct) => await subscriber.DisconnectAsync(ct)),
         new("listSessions", [], Admin: true, (_, _) => ValueTask.FromResult(ListSessions())),
@@ -77,7 +78,9 @@ public sealed class AdminMethods(
                 ["lastError"] = subscriber.LastError,
                 ["suites"] = new JsonArray([.. subscriber.SupportedSuites().Select(s => (JsonNode)s.Id)]),
             },
-            ["scan"] = scanner.Progress is { } p ? new JsonObject { ["total"] = p.Total, ["done"] = p.Done } : null,
+            ["scan"] = scanner.Progress is { } p
+                ? new JsonObject { ["scanId"] = p.ScanId, ["known"] = p.Known, ["probed"] = p.Probed, ["gateways"] = p.Gateways, ["depth"] = p.Depth }
+                : null,
         });
     }
 
@@ -89,24 +92,62 @@ public sealed class AdminMethods(
         return RpcResult.Ok(new JsonObject { ["gateways"] = list });
     }
 
-    private async Task<JsonObject> ScanAsync(CancellationToken ct)
+    /// <summary>Starts a scan, restarting one that runs; with wait=false answers at once (progress is in status).</summary>
+    private async Task<JsonObject> ScanAsync(RpcCall call, CancellationToken ct)
     {
+        var wait = call.Params.Bool("wait") ?? true;
+        var task = scanner.Start(stopping);
+        if (!wait)
+            return RpcResult.Ok(new JsonObject { ["started"] = true });
         ScanSummary summary;
         try
         {
-            summary = await scanner.ScanAsync(ct);
+            summary = await task.WaitAsync(ct);
         }
-        catch (InvalidOperationException e)
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            return RpcResult.Fail(e.Message, temporary: true);
+            return RpcResult.Fail("The scan was restarted by another request", temporary: true);
         }
-        return RpcResult.Ok(new JsonObject
+        return RpcResult.Ok(Describe(summary));
+    }
+
+    /// <summary>The graph of the last complete scan: hosts with their kind (self/node/gateway) and links.</summary>
+    private async Task<JsonObject> LastScanAsync(CancellationToken ct)
+    {
+        if (scanner.Last is { } last)
+            return RpcResult.Ok(Describe(last));
+        if (await store.LastScanAsync(ct) is not { } stored)
+            return RpcResult.Fail("No scan has completed yet");
+        return RpcResult.Ok(Describe(new ScanSummary(stored.Id, stored.StartedAt, stored.FinishedAt, stored.HostsProbed,
+            stored.Hosts, stored.Links, [])));
+    }
+
+    private static JsonObject Describe(ScanSummary summary)
+    {
+        var hosts = new JsonArray();
+        foreach (var h in summary.Hosts)
+            hosts.Add((JsonNode)new JsonObject
+            {
+                ["address"] = h.Address.ToString(),
+                ["id"] = h.NodeId,
+                ["name"] = h.Name,
+                ["kind"] = h.Kind.ToString().ToLowerInvariant(),
+                ["answered"] = h.RpcOk,
+            });
+        var links = new JsonArray();
+        foreach (var l in summary.Links)
+            links.Add((JsonNode)new JsonObject { ["a"] = l.A.ToString(), ["b"] = l.B.ToString(), ["network"] = l.Network });
+        return new JsonObject
         {
             ["scanId"] = summary.ScanId,
+            ["startedAt"] = summary.Started.ToUnixTimeMilliseconds(),
+            ["finishedAt"] = summary.Finished.ToUnixTimeMilliseconds(),
             ["probed"] = summary.Probed,
-            ["nodes"] = summary.Hosts.Count,
+            ["nodes"] = summary.Hosts.Count(h => h.RpcOk && h.Kind != ScanHostKind.Self),
+            ["hosts"] = hosts,
+            ["links"] = links,
             ["gateways"] = new JsonArray([.. summary.Gateways.Select(g => (JsonNode)Describe(g))]),
-        });
+        };
     }
 
     private async Task<JsonObject> ConnectAsync(RpcCall call, CancellationToken ct)

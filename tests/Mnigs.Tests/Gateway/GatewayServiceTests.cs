@@ -269,11 +269,11 @@ public sealed class GatewayServiceTests : IAsyncLifetime
         var peer = Assert.Single(iface.Peers);
         Assert.Equal(key, peer.PublicKey);
         Assert.Null(peer.Endpoint);
-        Assert.Equal([IPNetwork.Parse("10.201.0.2/32"), IPNetwork.Parse("fd6d:6e69:6773::2/128")], peer.AllowedIps);
+        Assert.Equal<IPNetwork>([IPNetwork.Parse("10.201.0.2/32"), IPNetwork.Parse("fd6d:6e69:6773::2/128")], peer.AllowedIps);
         Assert.True(state.Forwarding);
-        Assert.Equal([IPNetwork.Parse("10.201.0.0/24"), IPNetwork.Parse("fd6d:6e69:6773::/64")], state.Firewall.MasqueradeSources);
+        Assert.Equal<IPNetwork>([IPNetwork.Parse("10.201.0.0/24"), IPNetwork.Parse("fd6d:6e69:6773::/64")], state.Firewall.MasqueradeSources);
         Assert.Equal("uplink0", state.Firewall.Uplink);
-        Assert.Equal([_rig.GatewayInterface], state.Firewall.SubscriberInterfaces);
+        Assert.Equal<string>([_rig.GatewayInterface], state.Firewall.SubscriberInterfaces);
         Assert.True(state.Firewall.ClampMss);
         // The gateway never routes its own traffic anywhere else.
         Assert.Empty(state.Routes);
@@ -301,8 +301,8 @@ public sealed class GatewayServiceTests : IAsyncLifetime
 
         Assert.Null(reply["ipv6"]);
         var peer = Assert.Single(GatewayInterface().Peers);
-        Assert.Equal([IPNetwork.Parse("10.201.0.2/32")], peer.AllowedIps);
-        Assert.Equal([IPNetwork.Parse("10.201.0.0/24")], _rig.Platform.Current.Firewall.MasqueradeSources);
+        Assert.Equal<IPNetwork>([IPNetwork.Parse("10.201.0.2/32")], peer.AllowedIps);
+        Assert.Equal<IPNetwork>([IPNetwork.Parse("10.201.0.0/24")], _rig.Platform.Current.Firewall.MasqueradeSources);
     }
 
     [Fact]
@@ -481,8 +481,8 @@ public sealed class GatewayServiceTests : IAsyncLifetime
 
         await _rig.RestartAsync();
 
-        Assert.Equal(before.Select(s => (s.Sid, s.MeshAddress, s.Ipv4, s.Ipv6, s.ExpiresAt)),
-            _rig.Gateway.Sessions.Select(s => (s.Sid, s.MeshAddress, s.Ipv4, s.Ipv6, s.ExpiresAt)));
+        Assert.Equal(before.Select(s => (s.Sid, s.MeshAddress, s.Ipv4, s.Ipv6, s.ExpiresAt)).OrderBy(s => s.Sid),
+            _rig.Gateway.Sessions.Select(s => (s.Sid, s.MeshAddress, s.Ipv4, s.Ipv6, s.ExpiresAt)).OrderBy(s => s.Sid));
         var peers = GatewayInterface().Peers;
         Assert.Equal(2, peers.Length);
         Assert.Contains(peers, p => p.PublicKey == aliceKey && p.AllowedIps.SequenceEqual([IPNetwork.Parse("10.201.0.2/32"), IPNetwork.Parse("fd6d:6e69:6773::2/128")]));

@@ -63,6 +63,7 @@ public sealed class BabelAdapter(BabelOptions options, ILogger<BabelAdapter> log
         return [.. dump.Neighbours.Where(n => n.Reachable).Select(n => new Neighbour(n.Address, n.Interface, n.Cost))];
     }
 
+    /// <summary>Installed host routes, nearest (lowest metric) first.</summary>
     public async Task<IReadOnlyList<IPAddress>> ReachableHostsAsync(CancellationToken ct)
     {
         var dump = await DumpAsync(ct);
@@ -71,8 +72,19 @@ public sealed class BabelAdapter(BabelOptions options, ILogger<BabelAdapter> log
             own.Add(configured);
         return [.. dump.Routes
             .Where(r => r.Installed && r.IsHostRoute && r.Metric < BabelNeighbour.Infinity)
+            .OrderBy(r => r.Metric)
             .Select(r => r.Prefix.BaseAddress)
             .Where(a => !own.Contains(a))
+            .Distinct()];
+    }
+
+    /// <summary>Host routes a neighbour originates itself (refmetric 0): the neighbours' own mesh addresses.</summary>
+    public async Task<IReadOnlyList<IPAddress>> NeighbourHostsAsync(CancellationToken ct)
+    {
+        var dump = await DumpAsync(ct);
+        return [.. dump.Routes
+            .Where(r => r.Installed && r.IsHostRoute && r.RefMetric == 0 && r.Metric < BabelNeighbour.Infinity)
+            .Select(r => r.Prefix.BaseAddress)
             .Distinct()];
     }
 
