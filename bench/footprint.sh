@@ -5,7 +5,8 @@
 # reports babel as down and idles). For reference, the same figures for bench/BareEndpoint (the
 # smallest NativeAOT Kestrel app), and for Mnigs with workstation GC (DOTNET_gcServer=0, an
 # environment variable only: the shipped binary uses server GC, the Sdk.Web default).
-# Usage: sudo bench/footprint.sh [OUT]     (OUT: where Mnigs is published, default /tmp/mnigs-aot)
+# Usage: sudo bench/footprint.sh [OUT]     (OUT: where Mnigs is published, default /tmp/mnigs-aot;
+#        MNIGS_BIN=DIR measures an already published NativeAOT Mnigs instead of publishing it)
 source "$(dirname "$0")/lib.sh"
 bench_prereqs
 
@@ -23,7 +24,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-publish_aot "$out"
+if [[ -n ${MNIGS_BIN:-} ]]; then out=$MNIGS_BIN; bare=$out-bare; else publish_aot "$out"; fi
 publish_bare "$bare"
 
 ip netns add "$ns"
@@ -62,6 +63,7 @@ size_row "mnigs (the NativeAOT binary)" "$bytes"
 size_row "mnigs + libe_sqlite3.so + libsodium.so (all that runs)" "$folder"
 size_row "bare-endpoint (reference)" "$bare_bytes"
 
+wait_quiet
 say "Idle memory 10 s after start, in namespace $ns (MiB)"
 mkdir -p "$state"
 node_config "$state/mnigs" bench

@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/prereqs.sh
 
+BENCH_LOAD_START=$(cut -d" " -f1-3 /proc/loadavg)
+
 say() { printf '\n\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 # mnigs_prereqs plus what NativeAOT links with (clang, zlib1g-dev) and what the benchmarks drive.
@@ -69,7 +71,7 @@ wait_rpc() {
 machine() {
     local cpu
     cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
-    echo "$(nproc) cores ($cpu), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), kernel $(uname -r), .NET SDK $(dotnet --version)"
+    echo "$(nproc) cores ($cpu), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), kernel $(uname -r), .NET SDK $(dotnet --version); host CPU busy just before measuring: ${BENCH_BUSY:-?} %; load average (1, 5, 15 min) at the start: $BENCH_LOAD_START, at the end: $(cut -d" " -f1-3 /proc/loadavg)"
 }
 
 # publish_bare DIR: bench/BareEndpoint (a minimal NativeAOT Kestrel JSON-RPC endpoint) into DIR.
@@ -80,3 +82,69 @@ publish_bare() {
 
 # div A B DECIMALS: A/B with that many decimals.
 div() { awk -v a="$1" -v b="$2" -v d="$3" 'BEGIN { printf "%.*f\n", d, a / b }'; }
+
+# The lab mesh with a Mnigs daemon on each mesh node, configured like scripts/demo.sh.
+# mesh_start PREFIX BIN: builds PREFIX-sub — PREFIX-relay — PREFIX-gw — PREFIX-inet (lab/mesh.sh),
+# waits for babel, starts mnigsd (from BIN) on gw (gateway), relay and sub, and waits until each answers.
+# mesh_stop PREFIX: stops the daemons and removes everything of PREFIX. Both use MESH_PIDS.
+MESH_PIDS=()
+mesh_start() {
+    local p=$1 bin=$2 state=/run/mnigs-lab/$1 role extra secs
+    say "Building the lab mesh $p: sub — relay — gw — inet (babeld)"
+    bash lab/mesh.sh up "$p" >&2
+    secs=$(bash lab/mesh.sh wait "$p" 60)
+    echo "babel converged in $secs s" >&2
+    for role in gw relay sub; do
+        extra=''
+        [[ $role == gw ]] && extra='[gateway]\nenabled = yes\ndns = 198.51.100.2\n'
+        node_config "$state/mnigs-$role" "$role" "$extra"
+        ip netns exec "$p-$role" "$bin/mnigsd" -f "$state/mnigs-$role/mnigs.conf" >"$state/mnigs-$role/daemon.log" 2>&1 &
+        MESH_PIDS+=($!)
+    done
+    for role in gw relay sub; do wait_rpc "$p-$role" "$bin" "$state/mnigs-$role/mnigs.conf"; done
+}
+
+mesh_stop() {
+    local pid
+    for pid in "${MESH_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${MESH_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    MESH_PIDS=()
+    bash lab/mesh.sh down "$1" >/dev/null 2>&1 || true
+}
+
+# mesh_cli PREFIX BIN ROLE ARGS...: mnigs-cli of that node.
+mesh_cli() {
+    local p=$1 bin=$2 role=$3
+    shift 3
+    ip netns exec "$p-$role" "$bin/mnigs-cli" -f "/run/mnigs-lab/$p/mnigs-$role/mnigs.conf" "$@"
+}
+
+# cpu_busy SECONDS: percentage of all CPU time the host spent busy over the next SECONDS.
+cpu_busy() {
+    local a b
+    a=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 }' /proc/stat)
+    sleep "$1"
+    b=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 }' /proc/stat)
+    awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " ");
+        printf "%.0f\n", 100 * (y[1] - x[1]) / (y[2] - x[2]) }'
+}
+
+# wait_quiet: benchmarks on a shared machine are only fair when nothing else runs. Waits until the
+# host was at most 10 % busy over 3 s, for QUIET_WAIT seconds at most (default 600; 0: don't wait),
+# and says how busy it was.
+wait_quiet() {
+    local deadline=$((SECONDS + ${QUIET_WAIT:-600})) busy
+    while :; do
+        busy=$(cpu_busy 3)
+        BENCH_BUSY=$busy
+        if ((busy <= 10)); then
+            echo "host CPU busy before measuring: $busy %" >&2
+            return 0
+        fi
+        if ((SECONDS >= deadline)); then
+            echo "host CPU busy before measuring: $busy % (other work is running: figures are noisy)" >&2
+            return 0
+        fi
+        sleep 5
+    done
+}

@@ -11,6 +11,10 @@
 #   lab/mesh.sh serve PREFIX                     HTTP on 203.0.113.10:80 in inet, serving /big.bin (8 MiB)
 #   lab/mesh.sh down PREFIX                      stop everything of PREFIX, delete its namespaces and state
 #   lab/mesh.sh sweep PATTERN                    `down` every namespace/state dir whose name starts with PATTERN
+#   lab/mesh.sh graph PREFIX SPEC [--announce-default]  build a mesh of any shape (below; idempotent)
+#   lab/mesh.sh wait-graph PREFIX [TIMEOUT]      wait until babel settled (every node routes to every other, to its
+#                                                neighbours directly) and node 1 pings all; prints seconds
+#   lab/mesh.sh serve-graph PREFIX               HTTP on 203.0.113.10:80 in every internet namespace of a graph
 #
 # What `up` builds (PREFIX: 1-12 of [A-Za-z0-9_], e.g. mnl1234):
 #   node   namespace      mesh address (lo)        links (interface names are host-unique)
@@ -25,6 +29,24 @@
 # hello intervals 0.5 s (-h for wireless, -H for wired: babeld treats veths as wired).
 #
 # All state (pid files, babeld state files and logs, the web root) is under /run/mnigs-lab/PREFIX/.
+#
+# `graph` builds any topology from SPEC: the text itself or the name of a file holding it
+# ('#' starts a comment there). Words separated by spaces or new lines:
+#   nodes=n1,n2,n3,n4,n5,n6,n7,n8 links=n1-n2,n2-n3,n3-n4,n4-n5,n5-n6,n6-n7,n7-n8,n8-n1,n2-n6 gateways=n3,n7
+# Node names: 1-5 of [a-z0-9], starting with a letter; at most 99 nodes; the links must connect them
+# all. PREFIX: 1-8 of [A-Za-z0-9_], not starting with "mn" (Mnigs removes interfaces named mn* at start).
+#   node K (K = place in nodes=, from 1)  namespace PREFIX-NAME, 10.78.0.K/32 and fd78::K/128 on lo
+#                                         (K in decimal digits in both), babeld on all its links
+#   link between nodes I and J            veth PREFIXxIyJ (in node I) ── PREFIXxJyI (in node J), link-local only
+#   gateway G (node K), Nth in gateways=  namespace PREFIX-Gi (its "internet"): 203.0.113.10/32 on lo;
+#                                         uplink PREFIXxKu 198.51.100.(4N-3)/30 (in G) ── PREFIXuKx 198.51.100.(4N-2)/30;
+#                                         G's default route goes via 198.51.100.(4N-2) (announced into
+#                                         babel, metric 128, only with --announce-default)
+# babeld runs as in the line mesh (-G 33123, -h 0.5 -H 0.5, v4-via-v6), announcing 10.78.0.0/16 and
+# fd78::/64 host routes, with smoothing-half-life 0 (BABEL_SMOOTHING=SECONDS in the environment of
+# `graph` sets another; babeld's default, 4, makes an 8-node ring settle in ~27 s instead of ~4 s).
+# Its files are babeld-NAME.{conf,pid,state,log}. The normalized spec is kept in graph.spec;
+# `down` and `sweep` remove graphs like lines.
 set -euo pipefail
 
 readonly STATE_ROOT=/run/mnigs-lab
@@ -35,7 +57,7 @@ readonly ALL_NODES=(sub relay gw inet)
 die() { echo "mesh.sh: $*" >&2; exit 1; }
 
 usage() {
-    sed -n '9,13p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '9,17p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -117,12 +139,45 @@ stop_ns_processes() {
     kill -KILL $pids 2>/dev/null || true
 }
 
+# A namespace with processes still inside would outlive `ip netns del`: stop them, in all the given
+# namespaces together (TERM, then KILL what is left after 2 s).
+stop_processes_in() {
+    local n pids=()
+    for n in "$@"; do
+        ns_exists "$n" || continue
+        # shellcheck disable=SC2207
+        pids+=($(ip netns pids "$n" 2>/dev/null || true))
+    done
+    [[ ${#pids[@]} -eq 0 ]] && return 0
+    kill -TERM "${pids[@]}" 2>/dev/null || true
+    for _ in $(seq 20); do
+        local alive=() pid
+        for pid in "${pids[@]}"; do
+            if pid_alive "$pid"; then alive+=("$pid"); fi
+        done
+        pids=("${alive[@]}")
+        [[ ${#pids[@]} -eq 0 ]] && return 0
+        sleep 0.1
+    done
+    kill -KILL "${pids[@]}" 2>/dev/null || true
+}
+
+# The namespaces of PREFIX: the line mesh's, and every PREFIX-NAME (NAME letters and digits: graph
+# nodes and their internet namespaces; other users of the prefix put a '-' in NAME, e.g. mnl-xxxxxx-1).
+prefix_namespaces() {
+    local p=$1 node n
+    for node in "${ALL_NODES[@]}"; do ns "$p" "$node"; done
+    ip netns list 2>/dev/null | awk -v p="$p-" '{ n = $1 }
+        substr(n, 1, length(p)) == p && substr(n, length(p) + 1) ~ /^[A-Za-z0-9]+$/ { print n }' |
+        grep -vxF -e "$p-sub" -e "$p-relay" -e "$p-gw" -e "$p-inet" || true
+}
+
 down() {
-    local p=$1 dir="$STATE_ROOT/$1" node n
+    local p=$1 dir="$STATE_ROOT/$1" n names
     stop_pidfiles "$dir"/*.pid
-    for node in "${ALL_NODES[@]}"; do
-        n=$(ns "$p" "$node")
-        stop_ns_processes "$n"
+    mapfile -t names < <(prefix_namespaces "$p")
+    stop_processes_in "${names[@]}"
+    for n in "${names[@]}"; do
         if ns_exists "$n"; then
             ip netns del "$n" || die "could not delete namespace $n"
         fi
@@ -288,6 +343,361 @@ serve() {
     die "HTTP server did not start in $inet: $(tail -n 5 "$dir/http.log")"
 }
 
+# ---- graph meshes -------------------------------------------------------------------------------
+
+readonly GRAPH_V4=10.78.0
+readonly GRAPH_V6=fd78:
+readonly GRAPH_MAX_NODES=99
+
+check_graph_prefix() {
+    [[ "$1" =~ ^[A-Za-z0-9_]{1,8}$ ]] ||
+        die "bad graph prefix '$1': use 1-8 letters, digits or '_' (interface names are PREFIXx12y34, at most 15 characters)"
+    [[ "$1" != mn* ]] || die "bad graph prefix '$1': it must not start with 'mn' (Mnigs removes interfaces named mn* when it starts)"
+}
+
+# parse_spec SPEC: fills G_NODES (names; node K is G_NODES[K-1]), G_LINKS ("I J", node numbers, I < J)
+# and G_GATEWAYS (names), or dies saying what is wrong. SPEC is the text or a file holding it.
+parse_spec() {
+    local text=$1 words=() word key value list=() raw_links=() link a b i j name
+    if [[ -f "$text" ]]; then text=$(sed 's/#.*//' "$text"); fi
+    read -r -d '' -a words <<<"$text" || true
+    G_NODES=() G_LINKS=() G_GATEWAYS=()
+    local seen_nodes=no
+    for word in "${words[@]}"; do
+        [[ "$word" == *=* ]] || die "bad spec word '$word': nodes=..., links=... or gateways=... expected"
+        key=${word%%=*} value=${word#*=}
+        list=()
+        [[ -n "$value" ]] && IFS=, read -r -a list <<<"$value"
+        case $key in
+            nodes) seen_nodes=yes; G_NODES+=("${list[@]}") ;;
+            links) raw_links+=("${list[@]}") ;;
+            gateways) G_GATEWAYS+=("${list[@]}") ;;
+            *) die "unknown spec key '$key': nodes, links or gateways expected" ;;
+        esac
+    done
+    [[ $seen_nodes == yes && ${#G_NODES[@]} -gt 0 ]] || die "the spec names no nodes (nodes=n1,n2,...)"
+    [[ ${#G_NODES[@]} -ge 2 ]] || die "one node makes no mesh: name two or more"
+    [[ ${#G_NODES[@]} -le $GRAPH_MAX_NODES ]] || die "${#G_NODES[@]} nodes: at most $GRAPH_MAX_NODES"
+    declare -gA G_INDEX=()
+    i=0
+    for name in "${G_NODES[@]}"; do
+        i=$((i + 1))
+        [[ "$name" =~ ^[a-z][a-z0-9]{0,4}$ ]] || die "bad node name '$name': 1-5 of a-z and 0-9, starting with a letter"
+        [[ -z "${G_INDEX[$name]:-}" ]] || die "node $name is named twice"
+        G_INDEX[$name]=$i
+    done
+    declare -A have=()
+    for link in "${raw_links[@]}"; do
+        [[ "$link" =~ ^([a-z0-9]+)-([a-z0-9]+)$ ]] || die "bad link '$link': NODE-NODE expected"
+        a=${BASH_REMATCH[1]} b=${BASH_REMATCH[2]}
+        i=${G_INDEX[$a]:-} j=${G_INDEX[$b]:-}
+        [[ -n "$i" ]] || die "link $link: no node $a in nodes="
+        [[ -n "$j" ]] || die "link $link: no node $b in nodes="
+        [[ $i -ne $j ]] || die "link $link joins a node to itself"
+        if [[ $i -gt $j ]]; then local t=$i; i=$j; j=$t; fi
+        [[ -z "${have["$i $j"]:-}" ]] || die "link $link is given twice"
+        have["$i $j"]=1
+        G_LINKS+=("$i $j")
+    done
+    declare -A gw=()
+    for name in "${G_GATEWAYS[@]}"; do
+        [[ -n "${G_INDEX[$name]:-}" ]] || die "gateway $name is not in nodes="
+        [[ -z "${gw[$name]:-}" ]] || die "gateway $name is named twice"
+        [[ -z "${G_INDEX[${name}i]:-}" ]] || die "gateway $name's internet namespace would be named like node ${name}i: rename one"
+        gw[$name]=1
+    done
+    # Every node must be reachable from node 1, or wait-graph could never succeed.
+    declare -A reached=([1]=1)
+    local grew=yes
+    while [[ $grew == yes ]]; do
+        grew=no
+        for link in "${G_LINKS[@]}"; do
+            read -r i j <<<"$link"
+            if [[ -n "${reached[$i]:-}" && -z "${reached[$j]:-}" ]]; then reached[$j]=1; grew=yes; fi
+            if [[ -n "${reached[$j]:-}" && -z "${reached[$i]:-}" ]]; then reached[$i]=1; grew=yes; fi
+        done
+    done
+    if [[ ${#reached[@]} -ne ${#G_NODES[@]} ]]; then
+        local cut=()
+        for i in $(seq "${#G_NODES[@]}"); do [[ -n "${reached[$i]:-}" ]] || cut+=("${G_NODES[i - 1]}"); done
+        die "the links do not connect ${cut[*]} to ${G_NODES[0]}"
+    fi
+}
+
+# The parsed spec written back in one line (what graph.spec holds).
+spec_text() {
+    local links=() link i j
+    for link in "${G_LINKS[@]}"; do
+        read -r i j <<<"$link"
+        links+=("${G_NODES[i - 1]}-${G_NODES[j - 1]}")
+    done
+    local IFS=,
+    echo "nodes=${G_NODES[*]} links=${links[*]} gateways=${G_GATEWAYS[*]}"
+}
+
+# load_graph PREFIX: parse the spec of the graph PREFIX that `graph` built.
+load_graph() {
+    local f="$STATE_ROOT/$1/graph.spec"
+    [[ -f "$f" ]] || die "no graph mesh $1 (no $f); build it with: lab/mesh.sh graph $1 SPEC"
+    parse_spec "$(cat "$f")"
+}
+
+# gateway_number NAME: N, its place in gateways= (from 1).
+gateway_number() {
+    local n=0 g
+    for g in "${G_GATEWAYS[@]}"; do
+        n=$((n + 1))
+        if [[ "$g" == "$1" ]]; then echo "$n"; return 0; fi
+    done
+    return 1
+}
+
+graph_babeld_config() {
+    local gateway=$1 announce_default=$2
+    if [[ $gateway == yes && $announce_default == yes ]]; then
+        echo "redistribute ip 0.0.0.0/0 eq 0 metric 128"
+    fi
+    # babeld switches to a better route only once its smoothed metric is better (half-life 4 s by
+    # default): an 8-node ring then routes some neighbours the long way round for ~25 s after every
+    # node is reachable. The lab wants settled shortest routes in seconds.
+    echo "smoothing-half-life ${BABEL_SMOOTHING:-0}"
+    cat <<'CONF'
+redistribute local ip 10.78.0.0/16 ge 32
+redistribute local ip fd78::/64 ge 128
+redistribute local deny
+redistribute deny
+CONF
+}
+
+graph_is_up() {
+    local p=$1 spec=$2 announce_default=$3 dir="$STATE_ROOT/$1" name g pid
+    [[ "$(cat "$dir/graph.spec" 2>/dev/null)" == "$spec" ]] || return 1
+    [[ "$(cat "$dir/announce-default" 2>/dev/null)" == "$announce_default" ]] || return 1
+    for name in "${G_NODES[@]}"; do
+        ns_exists "$(ns "$p" "$name")" || return 1
+        pid=$(tr -dc '0-9' 2>/dev/null <"$dir/babeld-$name.pid") || return 1
+        pid_is_ours "$pid" || return 1
+    done
+    for g in "${G_GATEWAYS[@]}"; do ns_exists "$(ns "$p" "${g}i")" || return 1; done
+}
+
+graph_up() {
+    local p=$1 announce_default=$3 dir="$STATE_ROOT/$1" spec name n k g gn link i j ifs
+    parse_spec "$2"
+    spec=$(spec_text)
+    if graph_is_up "$p" "$spec" "$announce_default"; then
+        echo "graph mesh $p is already up"
+        return 0
+    fi
+    down "$p"
+    command -v babeld >/dev/null || die "babeld is not installed"
+    mkdir -p "$dir"
+    echo "$spec" >"$dir/graph.spec"
+    echo "$announce_default" >"$dir/announce-default"
+    BUILDING=$p
+    trap 'echo "mesh.sh: graph $BUILDING failed; removed what was built" >&2; down "$BUILDING"' EXIT
+
+    k=0
+    for name in "${G_NODES[@]}"; do
+        k=$((k + 1))
+        n=$(ns "$p" "$name")
+        ip netns add "$n"
+        # Before any link exists: no DAD, so babeld can send at once on fresh veths.
+        in_ns "$n" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
+            net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
+            net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+        ip -n "$n" link set lo up
+        ip -n "$n" addr add "$GRAPH_V4.$k/32" dev lo
+        ip -n "$n" addr add "$GRAPH_V6:$k/128" dev lo
+    done
+    for g in "${G_GATEWAYS[@]}"; do
+        n=$(ns "$p" "${g}i")
+        ip netns add "$n"
+        in_ns "$n" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
+            net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
+        ip -n "$n" link set lo up
+        ip -n "$n" addr add 203.0.113.10/32 dev lo
+    done
+
+    # veth pairs are created inside the namespaces: nothing ever appears in the host's namespace.
+    declare -A ifaces=()
+    for link in "${G_LINKS[@]}"; do
+        read -r i j <<<"$link"
+        local a b
+        a=$(ns "$p" "${G_NODES[i - 1]}") b=$(ns "$p" "${G_NODES[j - 1]}")
+        ip -n "$a" link add "${p}x${i}y${j}" mtu 1500 type veth peer name "${p}x${j}y${i}" mtu 1500 netns "$b"
+        ip -n "$a" link set "${p}x${i}y${j}" up
+        ip -n "$b" link set "${p}x${j}y${i}" up
+        ifaces[$i]+=" ${p}x${i}y${j}"
+        ifaces[$j]+=" ${p}x${j}y${i}"
+    done
+
+    for g in "${G_GATEWAYS[@]}"; do
+        k=${G_INDEX[$g]}
+        gn=$(gateway_number "$g")
+        local gwns inet up peer
+        gwns=$(ns "$p" "$g") inet=$(ns "$p" "${g}i")
+        up=198.51.100.$((4 * gn - 3)) peer=198.51.100.$((4 * gn - 2))
+        ip -n "$gwns" link add "${p}x${k}u" mtu 1500 type veth peer name "${p}u${k}x" mtu 1500 netns "$inet"
+        ip -n "$gwns" addr add "$up/30" dev "${p}x${k}u"
+        ip -n "$gwns" link set "${p}x${k}u" up
+        ip -n "$inet" addr add "$peer/30" dev "${p}u${k}x"
+        ip -n "$inet" link set "${p}u${k}x" up
+        if [[ $announce_default == yes ]]; then
+            ip -n "$gwns" route add default via "$peer" dev "${p}x${k}u" proto static
+        else
+            ip -n "$gwns" route add default via "$peer" dev "${p}x${k}u"
+        fi
+    done
+
+    k=0
+    for name in "${G_NODES[@]}"; do
+        k=$((k + 1))
+        n=$(ns "$p" "$name")
+        ifs=${ifaces[$k]:-}
+        [[ -n "$ifs" ]] || die "node $name has no links"
+        local is_gw=no
+        if gateway_number "$name" >/dev/null; then is_gw=yes; fi
+        graph_babeld_config "$is_gw" "$announce_default" >"$dir/babeld-$name.conf"
+        # shellcheck disable=SC2086
+        in_ns "$n" babeld -D \
+            -I "$dir/babeld-$name.pid" -S "$dir/babeld-$name.state" -L "$dir/babeld-$name.log" \
+            -c "$dir/babeld-$name.conf" -G "$BABEL_PORT" -h 0.5 -H 0.5 $ifs ||
+            die "babeld failed to start in $n: $(tail -n 5 "$dir/babeld-$name.log" 2>/dev/null)"
+    done
+    # babeld writes its pid file after daemonizing: make sure all of them are running.
+    for name in "${G_NODES[@]}"; do
+        local pid="" f="$dir/babeld-$name.pid"
+        for _ in $(seq 50); do
+            [[ -s "$f" ]] && pid=$(tr -dc '0-9' <"$f") && pid_alive "$pid" && break
+            pid=""
+            sleep 0.1
+        done
+        [[ -n "$pid" ]] || die "babeld did not start in $(ns "$p" "$name"): $(tail -n 5 "$dir/babeld-$name.log" 2>/dev/null)"
+    done
+    trap - EXIT
+
+    echo "graph mesh $p is up: ${#G_NODES[@]} nodes, ${#G_LINKS[@]} links, gateways ${G_GATEWAYS[*]:-none}"
+    k=0
+    for name in "${G_NODES[@]}"; do
+        k=$((k + 1))
+        local line="  $p-$name  $GRAPH_V4.$k $GRAPH_V6:$k"
+        if gn=$(gateway_number "$name"); then
+            line+="  gateway: uplink 198.51.100.$((4 * gn - 3)) — $p-${name}i 198.51.100.$((4 * gn - 2)), 203.0.113.10"
+        fi
+        echo "$line"
+    done
+    echo "babeld local interface: [::1]:$BABEL_PORT in each node's namespace; state in $dir"
+}
+
+# Every node has babel routes to every other node's two mesh addresses, and routes to its one-hop
+# neighbours over the link between them. The second part takes babeld longer (it switches to a
+# better route only once its smoothed metric is better, half-life 4 s): until then a neighbour's own
+# host route may be installed through a longer way round, and tools that take neighbours from the
+# installed routes would miss that link.
+graph_routes_complete() {
+    local p=$1 k
+    for k in $(seq "${#G_NODES[@]}"); do graph_node_settled "$p" "$k" || return 1; done
+}
+
+# graph_node_settled PREFIX K: node K's part of graph_routes_complete.
+graph_node_settled() {
+    local p=$1 k=$2 want=$((${#G_NODES[@]} - 1)) n routes v4 v6 link i j
+    n=$(ns "$p" "${G_NODES[k - 1]}")
+    routes=$(ip -n "$n" route show proto babel 2>/dev/null || true)
+    routes+=$'\n'$(ip -n "$n" -6 route show proto babel 2>/dev/null || true)
+    v4=$(grep -c "^${GRAPH_V4//./\\.}\.[0-9]* " <<<"$routes" || true)
+    v6=$(grep -c "^$GRAPH_V6:[0-9a-f]* " <<<"$routes" || true)
+    [[ $v4 -ge $want && $v6 -ge $want ]] || return 1
+    for link in "${G_LINKS[@]}"; do
+        read -r i j <<<"$link"
+        if [[ $j -eq $k ]]; then j=$i; elif [[ $i -ne $k ]]; then continue; fi
+        grep -q "^${GRAPH_V4//./\\.}\.$j .* dev ${p}x${k}y${j} " <<<"$routes" || return 1
+        grep -q "^$GRAPH_V6:$j .* dev ${p}x${k}y${j} " <<<"$routes" || return 1
+    done
+}
+
+# Node 1 pings every other node's IPv4 and IPv6 mesh address (all at once).
+graph_first_reaches_all() {
+    local p=$1 first k pids=() pid ok=0
+    first=$(ns "$p" "${G_NODES[0]}")
+    for k in $(seq 2 "${#G_NODES[@]}"); do
+        in_ns "$first" ping -c1 -W 1 -q "$GRAPH_V4.$k" >/dev/null 2>&1 &
+        pids+=($!)
+        in_ns "$first" ping -6 -c1 -W 1 -q "$GRAPH_V6:$k" >/dev/null 2>&1 &
+        pids+=($!)
+    done
+    for pid in "${pids[@]}"; do wait "$pid" || ok=1; done
+    return $ok
+}
+
+wait_graph() {
+    local p=$1 timeout=${2:-60} start now elapsed name pid
+    [[ "$timeout" =~ ^[0-9]+$ ]] || die "bad timeout '$timeout': seconds expected"
+    load_graph "$p"
+    start=$(date +%s.%N)
+    while :; do
+        if graph_routes_complete "$p" && graph_first_reaches_all "$p"; then
+            now=$(date +%s.%N)
+            elapsed=$(awk -v a="$start" -v b="$now" 'BEGIN { printf "%.1f", b - a }')
+            echo "$elapsed"
+            return 0
+        fi
+        for name in "${G_NODES[@]}"; do
+            pid=$(tr -dc '0-9' 2>/dev/null <"$STATE_ROOT/$p/babeld-$name.pid" || true)
+            pid_is_ours "$pid" || die "babeld of $(ns "$p" "$name") is not running; see $STATE_ROOT/$p/babeld-$name.log"
+        done
+        now=$(date +%s.%N)
+        if awk -v a="$start" -v b="$now" -v t="$timeout" 'BEGIN { exit !(b - a >= t) }'; then
+            local unsettled=() k
+            for k in $(seq "${#G_NODES[@]}"); do
+                graph_node_settled "$p" "$k" || unsettled+=("${G_NODES[k - 1]}")
+            done
+            die "graph mesh $p did not converge in ${timeout} s: $(if ((${#unsettled[@]})); then
+                echo "${unsettled[*]} still miss routes to some node or route a neighbour the long way round"
+            else echo "${G_NODES[0]} cannot ping every other node's mesh addresses"; fi)"
+        fi
+        sleep 0.2
+    done
+}
+
+serve_graph() {
+    local p=$1 dir="$STATE_ROOT/$1" g inet pidf www started=()
+    load_graph "$p"
+    [[ ${#G_GATEWAYS[@]} -gt 0 ]] || die "graph mesh $p has no gateways, so no internet namespaces to serve from"
+    command -v python3 >/dev/null || die "python3 is not installed (needed by serve-graph)"
+    www="$dir/www"
+    mkdir -p "$www"
+    [[ -f "$www/big.bin" ]] || head -c $((8 * 1024 * 1024)) /dev/urandom >"$www/big.bin"
+    for g in "${G_GATEWAYS[@]}"; do
+        inet=$(ns "$p" "${g}i")
+        ns_exists "$inet" || die "graph mesh $p is not up (no namespace $inet)"
+        pidf="$dir/http-$g.pid"
+        if [[ -f "$pidf" ]] && pid_is_ours "$(tr -dc '0-9' <"$pidf")"; then
+            echo "http://203.0.113.10/big.bin is already served from $inet"
+            continue
+        fi
+        setsid ip netns exec "$inet" python3 -m http.server 80 --bind 203.0.113.10 --directory "$www" \
+            </dev/null >"$dir/http-$g.log" 2>&1 &
+        echo $! >"$pidf"
+        started+=("$g")
+    done
+    for g in "${started[@]}"; do
+        inet=$(ns "$p" "${g}i") pidf="$dir/http-$g.pid"
+        local ok=no
+        for _ in $(seq 50); do
+            if in_ns "$inet" python3 -c 'import socket; socket.create_connection(("203.0.113.10", 80), 0.2).close()' 2>/dev/null; then
+                ok=yes
+                break
+            fi
+            pid_alive "$(cat "$pidf")" || break
+            sleep 0.1
+        done
+        [[ $ok == yes ]] || { stop_pidfiles "$pidf"; die "HTTP server did not start in $inet: $(tail -n 5 "$dir/http-$g.log")"; }
+        echo "http://203.0.113.10/big.bin (8 MiB) served from $inet"
+    done
+}
+
 sweep() {
     local pattern=$1 n p
     [[ "$pattern" =~ ^[A-Za-z0-9_-]+$ ]] || die "bad pattern '$pattern': letters, digits, '_' or '-' expected"
@@ -325,6 +735,19 @@ main() {
         serve) check_prefix "$arg"; serve "$arg" ;;
         down) check_prefix "$arg"; down "$arg" ;;
         sweep) sweep "$arg" ;;
+        graph)
+            check_graph_prefix "$arg"
+            [[ $# -ge 3 ]] || die "graph needs a SPEC: lab/mesh.sh graph PREFIX 'nodes=... links=... gateways=...'"
+            local graph_announce=no
+            case ${4:-} in
+                "") ;;
+                --announce-default) graph_announce=yes ;;
+                *) die "unknown option '${4}' for graph" ;;
+            esac
+            graph_up "$arg" "$3" "$graph_announce"
+            ;;
+        wait-graph) check_graph_prefix "$arg"; wait_graph "$arg" "${3:-60}" ;;
+        serve-graph) check_graph_prefix "$arg"; serve_graph "$arg" ;;
         *) usage ;;
     esac
 }

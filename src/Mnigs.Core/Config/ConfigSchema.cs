@@ -49,6 +49,10 @@ public static class ConfigSchema
         Key("babel", "localPort", Whole(1, 65535), "33123", "TCP port of babeld's local interface on ::1 (babeld -G).", (c, v) => c with { BabelLocalPort = v }),
         Key("babel", "address", Address(null).OrEmpty(null, $"{Nothing} for the host route this node announces"), "", "This node's address on the babel mesh.", (c, v) => c with { BabelAddress = v }),
 
+        Key("yggdrasil", "enabled", Bool, "no", "Use the Yggdrasil network, through yggdrasil's admin socket.", (c, v) => c with { YggdrasilEnabled = v }),
+        Key("yggdrasil", "adminEndpoint", new ConfigValueKind<string>("unix:///path/to/socket or tcp://host:port", (string text, out string value, out string? hint) => { hint = null; value = text; return (text.StartsWith("unix:///", StringComparison.Ordinal) && text.Length > 8 || text.StartsWith("tcp://", StringComparison.Ordinal) && text.LastIndexOf(':') > 5) && !text.Any(char.IsControl); }),
+            "unix:///var/run/yggdrasil.sock", "yggdrasil's admin socket, as its AdminListen setting says.", (c, v) => c with { YggdrasilAdminEndpoint = v }),
+
         Key("wireguard", "enabled", Bool, "yes", "Offer and use WireGuard tunnels.", (c, v) => c with { WireGuardEnabled = v }),
         Key("wireguard", "listenPort", Whole(1, 65535), "51820", "UDP port the gateway's WireGuard interface listens on.", (c, v) => c with { WireGuardListenPort = v }),
         Key("wireguard", "ipv4Subnet", Ipv4Subnet, "10.201.0.0/24", "IPv4 addresses handed to subscribers inside the tunnel.", (c, v) => c with { WireGuardIpv4Subnet = v }),

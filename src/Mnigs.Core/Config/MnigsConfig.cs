@@ -55,6 +55,11 @@ public sealed record MnigsConfig
     /// <summary>Empty means the host route this node redistributes into babel.</summary>
     public IPAddress? BabelAddress { get; init; }
 
+    // [yggdrasil]
+    public bool YggdrasilEnabled { get; init; }
+    /// <summary>yggdrasil's AdminListen: unix:///path or tcp://host:port.</summary>
+    public string YggdrasilAdminEndpoint { get; init; } = "unix:///var/run/yggdrasil.sock";
+
     // [wireguard]
     public bool WireGuardEnabled { get; init; } = true;
     public int WireGuardListenPort { get; init; } = 51820;

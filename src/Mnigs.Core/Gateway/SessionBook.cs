@@ -20,16 +20,25 @@ public sealed class SessionBook
     private readonly TimeProvider _time;
     private readonly Func<string> _newSid;
 
-    public SessionBook(IReadOnlyDictionary<string, TunnelPools> pools, int maxConnections, TimeSpan lease, TimeProvider time, Func<string> newSid)
+    /// <param name="maxPerAddress">Sessions one mesh address may hold at once (a subscriber needs one, two with a standby),
+    /// so a single peer cannot take every slot of the gateway.</param>
+    public SessionBook(IReadOnlyDictionary<string, TunnelPools> pools, int maxConnections, TimeSpan lease, TimeProvider time, Func<string> newSid,
+        int maxPerAddress = DefaultMaxPerAddress)
     {
         _pools = pools;
         MaxConnections = maxConnections;
+        MaxPerAddress = maxPerAddress;
         Lease = lease;
         _time = time;
         _newSid = newSid;
     }
 
+    public const int DefaultMaxPerAddress = 4;
+    public const string TooManyFromAddress = "Too many sessions from this address";
+
     public int MaxConnections { get; }
+
+    public int MaxPerAddress { get; }
 
     public TimeSpan Lease { get; }
 
@@ -43,6 +52,9 @@ public sealed class SessionBook
     {
         if (_sessions.Count >= MaxConnections)
             return SessionResult.Fail(TooManySessions, temporary: true);
+        var caller = Normalize(meshAddress);
+        if (_sessions.Values.Count(s => Normalize(s.MeshAddress).Equals(caller)) >= MaxPerAddress)
+            return SessionResult.Fail(TooManyFromAddress, temporary: true);
         if (!_pools.TryGetValue(suite.Tunnel, out var pools))
             return SessionResult.Fail("Suite not supported");
 

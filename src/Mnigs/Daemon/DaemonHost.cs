@@ -160,6 +160,9 @@ public static class DaemonHost
         var list = new List<INetworkAdapter>();
         if (config.BabelEnabled)
             list.Add(new BabelAdapter(new BabelOptions(LocalPort: config.BabelLocalPort, Address: config.BabelAddress), loggers.CreateLogger<BabelAdapter>()));
+        if (config.YggdrasilEnabled)
+            list.Add(new Networks.Yggdrasil.YggdrasilAdapter(new Networks.Yggdrasil.YggdrasilOptions(config.YggdrasilAdminEndpoint),
+                loggers.CreateLogger<Networks.Yggdrasil.YggdrasilAdapter>()));
         return list;
     }
 

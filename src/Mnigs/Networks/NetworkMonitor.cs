@@ -18,6 +18,10 @@ public sealed class NetworkMonitor(IReadOnlyList<INetworkAdapter> adapters, ILog
 
     public event Action? Changed;
 
+    /// <summary>The available networks through which <paramref name="address"/> was reachable at the last refresh.</summary>
+    public IReadOnlyList<string> NetworksOf(IPAddress address) =>
+        [.. _snapshots.Values.Where(s => s.Health.Available && s.Reachable.Contains(address)).Select(s => s.Name)];
+
     public async Task RefreshAsync(CancellationToken ct)
     {
         var next = new Dictionary<string, NetworkSnapshot>();
@@ -25,17 +29,21 @@ public sealed class NetworkMonitor(IReadOnlyList<INetworkAdapter> adapters, ILog
         {
             AdapterHealth health;
             IReadOnlyList<IPAddress> addresses = [];
+            IReadOnlyList<IPAddress> reachable = [];
             try
             {
                 health = await adapter.CheckAsync(ct);
                 if (health.Available)
+                {
                     addresses = await adapter.MyAddressesAsync(ct);
+                    reachable = await adapter.ReachableHostsAsync(ct);
+                }
             }
             catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
             {
                 health = AdapterHealth.Unavailable($"{adapter.Name}: {e.Message}");
             }
-            next[adapter.Name] = new NetworkSnapshot(adapter.Name, health, addresses);
+            next[adapter.Name] = new NetworkSnapshot(adapter.Name, health, addresses, reachable);
             if (!_snapshots.TryGetValue(adapter.Name, out var before) || before.Health.Available != health.Available)
                 log.LogInformation("Network {Network} is {State}: {Message}", adapter.Name, health.Available ? "up" : "down", health.Message);
         }
@@ -50,4 +58,5 @@ public sealed class NetworkMonitor(IReadOnlyList<INetworkAdapter> adapters, ILog
             && o.Addresses.SequenceEqual(kv.Value.Addresses));
 }
 
-public sealed record NetworkSnapshot(string Name, AdapterHealth Health, IReadOnlyList<IPAddress> Addresses);
+/// <param name="Reachable">Hosts the routing protocol reached at the last refresh (to tell which network an address is on).</param>
+public sealed record NetworkSnapshot(string Name, AdapterHealth Health, IReadOnlyList<IPAddress> Addresses, IReadOnlyList<IPAddress> Reachable);

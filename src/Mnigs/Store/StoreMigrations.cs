@@ -104,6 +104,17 @@ internal static class StoreMigrations
         ) STRICT;
         CREATE INDEX quality_samples_gateway ON quality_samples (gateway, id);
         """,
+
+        // 2: the gateway directory: signed records as received, so a restart keeps what was learned.
+        """
+        CREATE TABLE directory_records (
+            node_id     TEXT PRIMARY KEY NOT NULL,
+            sequence    INTEGER NOT NULL,
+            record      TEXT NOT NULL,
+            expires_at  INTEGER NOT NULL,
+            received_at INTEGER NOT NULL
+        ) STRICT;
+        """,
     ];
 
     public static int Latest => All.Count;

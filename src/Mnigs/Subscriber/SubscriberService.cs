@@ -158,7 +158,9 @@ public sealed class SubscriberService : IAsyncDisposable
             var common = offered.Where(usable.Contains).ToList();
             if (common.Count == 0)
                 return RpcResult.Fail($"No common suite: {gateway} offers {string.Join(", ", offered)}; this node can use {string.Join(", ", usable)}");
-            suite = common[0];
+            // The tunnel runs over the network the gateway's address is on, when we can tell.
+            var via = _networks.NetworksOf(gateway);
+            suite = common.OrderBy(s => via.Contains(s.Network) ? 0 : 1).First();
         }
 
         var tunnel = _tunnels[suite.Tunnel];
@@ -185,7 +187,7 @@ public sealed class SubscriberService : IAsyncDisposable
         var connection = await BuildConnectionAsync(gateway, port, info, suite, keys.Secret, reply, ct);
         if (connection is null)
         {
-            await TryReleaseSidAsync(endpoint, reply["sid"]?.GetValue<string>(), ct);
+            await TryReleaseSidAsync(endpoint, Str(reply, "sid"), ct);
             return RpcResult.Fail($"{gateway} sent a reply this node cannot use");
         }
 
@@ -242,7 +244,7 @@ public sealed class SubscriberService : IAsyncDisposable
             .Select(n => n is JsonValue v && v.TryGetValue<string>(out var s) && IPAddress.TryParse(s, out var ip) ? ip : null)
             .OfType<IPAddress>().Take(4).ToList();
         var now = _time.GetUtcNow();
-        var expires = Long(reply, "timeoutTimestamp") is { } ts ? DateTimeOffset.FromUnixTimeSeconds(ts) : now.AddSeconds(300);
+        var expires = Time(reply, "timeoutTimestamp") ?? now.AddSeconds(300);
         var leaseSeconds = Int(reply, "leaseSeconds") ?? (int)Math.Max(30, (expires - now).TotalSeconds);
         return new Connection
         {
@@ -320,7 +322,7 @@ public sealed class SubscriberService : IAsyncDisposable
                     "renewConnection", new JsonObject { ["sid"] = sid }, ct);
                 if (RpcResult.IsSuccess(reply))
                 {
-                    var expires = Long(reply, "timeoutTimestamp") is { } ts ? DateTimeOffset.FromUnixTimeSeconds(ts) : now + connection.Lease;
+                    var expires = Time(reply, "timeoutTimestamp") ?? now + connection.Lease;
                     if (_connection?.Sid == sid)
                         _connection = _connection with { ExpiresAt = expires };
                     continue;
@@ -449,6 +451,10 @@ public sealed class SubscriberService : IAsyncDisposable
 
     private static long? Long(JsonObject o, string key) =>
         o[key] is JsonValue v && v.TryGetValue<long>(out var n) ? n : null;
+
+    /// <summary>A Unix time in seconds; null when absent or out of DateTimeOffset's range (a gateway's reply is not trusted).</summary>
+    private static DateTimeOffset? Time(JsonObject o, string key) =>
+        Long(o, key) is { } n && n >= 0 && n <= DateTimeOffset.MaxValue.ToUnixTimeSeconds() ? DateTimeOffset.FromUnixTimeSeconds(n) : null;
 
     private static int? Int(JsonObject o, string key) =>
         Long(o, key) is { } n && n is >= int.MinValue and <= int.MaxValue ? (int)n : null;

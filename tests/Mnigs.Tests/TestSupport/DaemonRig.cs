@@ -43,6 +43,7 @@ internal sealed class DaemonRig : IAsyncDisposable
 
     private readonly ScratchDirectory _dir = new("daemon");
     private readonly HttpClient _http;
+    private readonly CancellationTokenSource _stopping = new();
 
     private DaemonRig(MnigsConfig config, HostFacts facts, HttpMessageHandler? http)
     {
@@ -150,9 +151,10 @@ internal sealed class DaemonRig : IAsyncDisposable
         await Gateway.StartAsync(facts, CancellationToken.None);
         await Subscriber.StartAsync(facts, CancellationToken.None);
 
-        var admin = new AdminMethods(Identity, config, ConfigPath, Networks, tunnels, () => facts, Gateway, Subscriber, Scanner, Store, Clock);
+        var admin = new AdminMethods(Identity, config, ConfigPath, Networks, tunnels, () => facts, Gateway, Subscriber, Scanner, Store, Clock,
+            _stopping.Token);
         var authorized = config.AuthorizedNetworks;
-        Dispatcher = new RpcDispatcher(PublicMethods.For(Gateway).Concat(admin.Methods),
+        Dispatcher = new RpcDispatcher(PublicMethods.For(Gateway, Networks).Concat(admin.Methods),
             caller => authorized.Any(n => n.Contains(caller)), NullLogger<RpcDispatcher>.Instance);
     }
 
@@ -172,10 +174,12 @@ internal sealed class DaemonRig : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _stopping.CancelAsync();
         if (Subscriber is not null)
             await Subscriber.DisposeAsync();
         await Store.DisposeAsync();
         _http.Dispose();
+        _stopping.Dispose();
         _dir.Dispose();
     }
 }

@@ -144,13 +144,26 @@ public class BabelAdapterTests
     }
 
     [Fact]
-    public async Task Reachable_hosts_are_installed_host_routes_except_mine()
+    public async Task Reachable_hosts_are_installed_host_routes_except_mine_nearest_first()
     {
         await using var babeld = BabelReplayServer.Replaying("line-sub");
 
-        var hosts = await AdapterFor(babeld.Port).ReachableHostsAsync(None);
+        var hosts = (await AdapterFor(babeld.Port).ReachableHostsAsync(None)).Select(h => h.ToString()).ToList();
 
-        Assert.Equal(["10.77.0.2", "10.77.0.3", "fd77::2", "fd77::3"], hosts.Select(h => h.ToString()));
+        Assert.Equal(["10.77.0.2", "10.77.0.3", "fd77::2", "fd77::3"], hosts.Order());
+        // The relay (one hop) comes before the gateway (two hops), in each family: a scan starts near.
+        Assert.True(hosts.IndexOf("10.77.0.2") < hosts.IndexOf("10.77.0.3"));
+        Assert.True(hosts.IndexOf("fd77::2") < hosts.IndexOf("fd77::3"));
+    }
+
+    [Fact]
+    public async Task Neighbour_hosts_are_the_addresses_neighbours_originate()
+    {
+        await using var babeld = BabelReplayServer.Replaying("line-sub");
+
+        var hosts = await AdapterFor(babeld.Port).NeighbourHostsAsync(None);
+
+        Assert.Equal(["10.77.0.2", "fd77::2"], hosts.Select(h => h.ToString()).Order());
     }
 
     [Fact]
@@ -160,7 +173,7 @@ public class BabelAdapterTests
 
         var hosts = await AdapterFor(babeld.Port).ReachableHostsAsync(None);
 
-        Assert.Equal(["10.77.0.1", "10.77.0.3", "fd77::1", "fd77::3"], hosts.Select(h => h.ToString()));
+        Assert.Equal(["10.77.0.1", "10.77.0.3", "fd77::1", "fd77::3"], hosts.Select(h => h.ToString()).Order());
     }
 
     [Fact]

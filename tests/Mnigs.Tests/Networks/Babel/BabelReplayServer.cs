@@ -51,7 +51,8 @@ internal sealed class BabelReplayServer : IAsyncDisposable
                 await ConverseAsync(client.GetStream());
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException or IOException)
+        // Stopping the listener ends the loop with whichever of these the race produces.
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException or IOException or InvalidOperationException)
         {
         }
     }
