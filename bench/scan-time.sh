@@ -7,10 +7,11 @@
 # and every daemon answers, node 1 runs `mnigs-cli -s` once to warm up and then three times more;
 # the table gives the median of those three, both as the daemon measured the scan (lastScan's
 # finishedAt - startedAt) and as the operator waits for it (mnigs-cli wall time: .NET start-up and
-# 200 ms progress polling included). Memory: RSS and PSS of every mnigsd and babeld once idle.
+# 200 ms progress polling included). Memory: RSS and PSS of every mnigsd and babeld once idle, and
+# the CPU the idle daemons use. Before each size it waits for a quiet host (lib.sh's wait_quiet).
 # A size where the daemons do not all start within 180 s, or a scan misses a node, ends the run.
 #
-# Usage: sudo bench/scan-time.sh [SIZE...]     (default: 4 8 16 24 32)
+# Usage: sudo bench/scan-time.sh [SIZE...]     (default: 4 8 16 24 32 48 64 96; lab/mesh.sh takes up to 99 nodes)
 #   BIN=DIR        where Mnigs is published (default /tmp/mnigs-scan; built with scripts/publish.sh)
 #   SEED=N         graph seed (default 7)
 #   APPEND=0       print the section only; by default it is also appended to docs/BENCHMARKS.md
@@ -20,7 +21,7 @@ mnigs_prereqs
 bin=${BIN:-/tmp/mnigs-scan}
 seed=${SEED:-7}
 sizes=("$@")
-((${#sizes[@]})) || sizes=(4 8 16 24 32)
+((${#sizes[@]})) || sizes=(4 8 16 24 32 48 64 96)
 prefix="scan$((RANDOM % 10000))"
 state=/run/mnigs-lab/$prefix
 pids=()
@@ -103,12 +104,13 @@ names = {h["name"] for h in r["hosts"] if h["answered"] and h["kind"] != "self"}
 print(r["scanId"], r["finishedAt"] - r["startedAt"], r["probed"], len(names), len(r["gateways"]), len(r["links"]))'
 }
 
-busy_percent() { # busy_percent SECONDS: share of all CPU time the host was busy
+# daemons_cpu SECONDS: CPU time all mnigsd used over the next SECONDS, in % of one core.
+daemons_cpu() {
     local a b
-    a=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 }' /proc/stat)
+    a=$(for pid in "${pids[@]}"; do cat "/proc/$pid/stat"; done | awk '{ s += $14 + $15 } END { print s }')
     sleep "$1"
-    b=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 }' /proc/stat)
-    awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " "); printf "%.0f\n", 100 * (y[1] - x[1]) / (y[2] - x[2]) }'
+    b=$(for pid in "${pids[@]}"; do cat "/proc/$pid/stat"; done | awk '{ s += $14 + $15 } END { print s }')
+    awk -v a="$a" -v b="$b" -v t="$1" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f\n", 100 * (b - a) / hz / t }'
 }
 
 range() { printf '%s\n' "$@" | sort -g | sed -n '1p;$p' | paste -sd' ' | sed 's/ / – /'; }
@@ -118,10 +120,10 @@ since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
 say "Publishing Mnigs (framework-dependent) into $bin"
 scripts/publish.sh "$bin" >&2
-if declare -F wait_quiet >/dev/null; then wait_quiet; fi
 
 timing_rows=() memory_rows=() notes=()
 for n in "${sizes[@]}"; do
+    if declare -F wait_quiet >/dev/null; then wait_quiet; fi
     s=$(spec "$n")
     links=${s#*links=}
     nlinks=$(tr ',' '\n' <<<"${links%% *}" | grep -c -- -)
@@ -164,8 +166,8 @@ for n in "${sizes[@]}"; do
         break
     fi
     echo "all $n daemons answer and see babel after $started s" >&2
-    sleep 5
-    idle=$(busy_percent 5)
+    sleep 15
+    idle=$(daemons_cpu 10)
 
     rss=0 pss=0 brss=0
     for pid in "${pids[@]}"; do
@@ -226,13 +228,13 @@ section=$(
     echo
     echo "    sudo bench/scan-time.sh ${sizes[*]}      # SEED=$seed"
     echo
-    echo "| nodes | links (cycles) | hops n1 → farthest | babel settled (s) | daemons ready (s) | first scan (s) | scan, daemon (s) | mnigs-cli -s (s) | hosts probed |"
+    echo "| nodes | links (cycles) | hops n1 → farthest | babel settled (s) | daemons ready (s) | first scan (s) | scan, daemon (s) | mnigs-cli -s (s) | addresses probed |"
     echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
     printf '%s\n' "${timing_rows[@]}"
     echo
-    echo "Memory once idle (after the daemons started, before the scans) and host CPU busy while idle:"
+    echo "Memory and CPU of the idle mesh (15 s after every daemon answered, before the scans; CPU over 10 s):"
     echo
-    echo "| nodes | mnigsd RSS each (MiB, mean) | mnigsd PSS each (MiB, mean) | mnigsd PSS total (MiB) | babeld RSS each (MiB) | host CPU busy, idle mesh (%) |"
+    echo "| nodes | mnigsd RSS each (MiB, mean) | mnigsd PSS each (MiB, mean) | mnigsd PSS total (MiB) | babeld RSS each (MiB) | all mnigsd CPU, idle (% of one core) |"
     echo "| --- | --- | --- | --- | --- | --- |"
     printf '%s\n' "${memory_rows[@]}"
     for note in "${notes[@]}"; do

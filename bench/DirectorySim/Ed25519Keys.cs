@@ -1,6 +1,5 @@
 using System.Buffers.Text;
 using System.Diagnostics;
-using System.Security.Cryptography;
 using Mnigs.Core.Directory;
 using NSec.Cryptography;
 
@@ -20,28 +19,38 @@ internal sealed class GatewayKey : IRecordSigner
 }
 
 /// <summary>
-/// Real Ed25519 verification (NSec), optionally remembered per (node id, signature, SHA-256 of the
-/// signed bytes). The simulation shares one memory among all its nodes, so each distinct record is
+/// Real Ed25519 verification (NSec), optionally remembered per (signature, signed bytes). The simulation shares one memory among all its nodes, so each distinct record is
 /// verified for real once and every later check is a lookup with the same answer; a daemon would
 /// keep the same memory for itself. <see cref="Requested"/> counts the checks the books asked for,
 /// which is what each node would pay without the memory.
 /// </summary>
 internal sealed class Ed25519Verifier(bool remember) : IRecordVerifier
 {
-    private readonly Dictionary<string, bool> _seen = new(StringComparer.Ordinal);
+    // Signature → (bytes signed, answer). An Ed25519 signature is unique to its message for all practical
+    // purposes; the bytes are compared anyway, so a forgery reusing a signature gets its own real check.
+    private readonly Dictionary<string, (byte[] Data, bool Ok)> _seen = new(StringComparer.Ordinal);
 
-    public long Requested { get; private set; }
+    private long _requested, _performed;
 
-    public long Performed { get; private set; }
+    public long Requested => Interlocked.Read(ref _requested);
 
+    public long Performed => Interlocked.Read(ref _performed);
+
+    /// <remarks>Called from the simulation's threads at once.</remarks>
     public bool Verify(string nodeId, ReadOnlySpan<byte> data, ReadOnlySpan<byte> signature)
     {
-        Requested++;
+        Interlocked.Increment(ref _requested);
         if (!remember)
             return Check(nodeId, data, signature);
-        var key = string.Concat(nodeId, Convert.ToBase64String(signature), Convert.ToBase64String(SHA256.HashData(data)));
-        if (!_seen.TryGetValue(key, out var ok))
-            _seen[key] = ok = Check(nodeId, data, signature);
+        var key = Base64Url.EncodeToString(signature);
+        lock (_seen)
+        {
+            if (_seen.TryGetValue(key, out var seen) && seen.Data.AsSpan().SequenceEqual(data))
+                return seen.Ok;
+        }
+        var ok = Check(nodeId, data, signature);
+        lock (_seen)
+            _seen[key] = (data.ToArray(), ok);
         return ok;
     }
 
@@ -60,7 +69,7 @@ internal sealed class Ed25519Verifier(bool remember) : IRecordVerifier
 
     private bool Check(string nodeId, ReadOnlySpan<byte> data, ReadOnlySpan<byte> signature)
     {
-        Performed++;
+        Interlocked.Increment(ref _performed);
         return PublicKey.TryImport(SignatureAlgorithm.Ed25519, Base64Url.DecodeFromChars(nodeId), KeyBlobFormat.RawPublicKey, out var key)
             && SignatureAlgorithm.Ed25519.Verify(key!, data, signature);
     }

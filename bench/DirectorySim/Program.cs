@@ -4,6 +4,7 @@ using DirectorySim;
 
 // Usage: dotnet run -c Release --project bench/DirectorySim -- --nodes 1000 [--seed 1] [--loss 0.05]
 //        [--gateways-percent 1] [--nearest 3] [--refresh-rounds 180] [--verify-every-merge]
+//        [--any-partner]   sync with any node of the mesh (multi-hop) instead of a neighbour
 // Prints markdown tables (docs/BENCHMARKS.md, "Directory at scale (simulation)").
 
 var options = Options.Parse(args);
@@ -13,6 +14,7 @@ var loss = options.Double("loss", 0.05);
 var gatewayCount = Math.Max(1, (int)Math.Round(n * options.Double("gateways-percent", 1) / 100));
 var refreshRounds = options.Int("refresh-rounds", 180);
 var verifyEveryMerge = options.Flag("verify-every-merge");
+var anyPartner = options.Flag("any-partner");
 var random = new Random(seed);
 var total = Stopwatch.StartNew();
 
@@ -20,13 +22,15 @@ var clock = Stopwatch.StartNew();
 var mesh = Mesh.Random(n, options.Int("nearest", 3), random);
 var diameter = mesh.Diameter();
 Console.WriteLine($"## N = {n}: {gatewayCount} gateways, mesh of average degree {mesh.AverageDegree:F2}, diameter {diameter} hops, log2 N = {Math.Log2(n):F1}");
-Console.WriteLine($"(seed {seed}, {loss:P0} message loss, built in {clock.Elapsed.TotalSeconds:F1} s; {(verifyEveryMerge ? "every signature check performed" : "signature checks remembered per (id, signature, bytes)")})");
+var meanHops = Enumerable.Range(0, 20).Select(_ => mesh.Hops(random.Next(n)).Average()).Average();
+Console.WriteLine($"(seed {seed}, {loss:P0} message loss, partners: {(anyPartner ? $"any node, {meanHops:F1} hops away on average" : "neighbours")}, " +
+    $"{(verifyEveryMerge ? "every signature check performed" : "signature checks remembered per (signature, bytes)")}, built in {clock.Elapsed.TotalSeconds:F1} s)");
 Console.WriteLine();
 Console.WriteLine("| scenario | rounds to 50 % / 90 % / 99 % / all nodes | all nodes, minutes at 10 s | messages / node / round | bytes / node / round | KiB / node / minute | largest message (B) | signature checks / node | wall time (s) |");
 Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
 
 var verifier = new Ed25519Verifier(remember: !verifyEveryMerge);
-var sim = new Simulation(mesh, verifier, loss, random);
+var sim = new Simulation(mesh, verifier, loss, random, anyPartner);
 
 // (a) Cold start: every gateway knows only itself.
 var nodes = Enumerable.Range(0, n).ToArray();
@@ -34,8 +38,6 @@ random.Shuffle(nodes);
 foreach (var g in nodes.Take(gatewayCount))
     sim.Publish(g);
 Converge("(a) cold start: each gateway knows only itself");
-Prof.Print();
-if (options.Flag("cold-only")) return;
 
 // Steady state: nothing changes.
 Steady("steady state, nothing changes", 10, _ => { });
@@ -91,7 +93,8 @@ if (refreshRounds > 0)
 
 Console.WriteLine();
 Console.WriteLine($"One Ed25519 verification: {Ed25519Verifier.MeasureMicroseconds(sim.LastRecord!):F0} µs here; record size {sim.LastRecord!.Size} bytes; " +
-    $"{verifier.Performed} real verifications for {verifier.Requested} requested; total {total.Elapsed.TotalSeconds:F0} s.");
+    $"{verifier.Performed} real verifications for {verifier.Requested} requested; " +
+    $"total {total.Elapsed.TotalSeconds:F0} s, {GC.GetTotalAllocatedBytes() / 1e9:F1} GB allocated, {Environment.ProcessorCount} cores.");
 
 void Converge(string scenario)
 {

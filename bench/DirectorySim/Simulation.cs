@@ -6,10 +6,16 @@ namespace DirectorySim;
 
 /// <summary>
 /// Every node of the mesh runs a real <see cref="DirectoryBook"/>; each round every node, in a
-/// random order, runs one <see cref="DirectorySync"/> exchange with one random neighbour. Each
+/// random order, runs one <see cref="DirectorySync"/> exchange with one random neighbour (or, with
+/// <c>anyPartner</c>, with any node of the mesh, reached over several hops). Each
 /// message is serialized to UTF-8 JSON, counted, dropped with probability <c>loss</c> (which ends
 /// the exchange, as a timeout would), and parsed by the receiver from those bytes.
 /// </summary>
+/// <remarks>
+/// A round's exchanges are cut, in their random order, into runs that share no node; the exchanges
+/// of one run go on in parallel, which gives exactly what running them one after the other would.
+/// Partners and losses are drawn beforehand from one seeded generator, so a run is repeatable.
+/// </remarks>
 internal sealed class Simulation
 {
     public static readonly TimeSpan RoundLength = TimeSpan.FromSeconds(10);
@@ -21,20 +27,22 @@ internal sealed class Simulation
     private readonly DirectoryBook _truth;
     private readonly Random _random;
     private readonly double _loss;
+    private readonly bool _anyPartner;
     private readonly Dictionary<int, GatewayKey> _keys = [];
     private readonly Dictionary<int, long> _sequences = [];
-    private readonly ArrayBufferWriter<byte> _buffer = new(64 * 1024);
-    private readonly Utf8JsonWriter _writer;
+    private readonly Wire[] _wires = [.. Enumerable.Range(0, Environment.ProcessorCount).Select(_ => new Wire())];
+    private readonly int[] _batchOf;
     private bool[]? _side;
 
-    public Simulation(Mesh mesh, Ed25519Verifier verifier, double loss, Random random)
+    public Simulation(Mesh mesh, Ed25519Verifier verifier, double loss, Random random, bool anyPartner = false)
     {
         _mesh = mesh;
+        _anyPartner = anyPartner;
         _loss = loss;
         _random = random;
         _books = Enumerable.Range(0, mesh.Count).Select(_ => new DirectoryBook(verifier, BookOptions)).ToArray();
         _truth = new DirectoryBook(verifier, BookOptions);
-        _writer = new Utf8JsonWriter(_buffer);
+        _batchOf = new int[mesh.Count];
     }
 
     public DateTimeOffset Now { get; private set; } = new(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
@@ -80,47 +88,93 @@ internal sealed class Simulation
     {
         var order = Enumerable.Range(0, _mesh.Count).ToArray();
         _random.Shuffle(order);
+        var plan = new List<Planned>(order.Length);
         var reachable = new List<int>(8);
         foreach (var a in order)
         {
-            reachable.Clear();
-            foreach (var b in _mesh.Links[a])
-                if (_side is null || _side[a] == _side[b])
-                    reachable.Add(b);
-            if (reachable.Count > 0)
-                Exchange(a, reachable[_random.Next(reachable.Count)]);
+            int partner;
+            if (_anyPartner)
+            {
+                // Any daemon the scanner found, however many hops away (on this side of a partition).
+                do
+                    partner = _random.Next(_mesh.Count);
+                while (partner == a || (_side is not null && _side[a] != _side[partner]));
+            }
+            else
+            {
+                reachable.Clear();
+                foreach (var b in _mesh.Links[a])
+                    if (_side is null || _side[a] == _side[b])
+                        reachable.Add(b);
+                if (reachable.Count == 0)
+                    continue;
+                partner = reachable[_random.Next(reachable.Count)];
+            }
+            // The first message lost, if any (4 = none): an exchange has at most four messages.
+            var lost = 4;
+            for (var m = 0; m < 4; m++)
+                if (_random.NextDouble() < _loss)
+                {
+                    lost = m;
+                    break;
+                }
+            plan.Add(new Planned(a, partner, lost));
         }
+
+        Array.Fill(_batchOf, -1);
+        var batch = 0;
+        var start = 0;
+        for (var k = 0; k < plan.Count; k++)
+        {
+            var (a, b, _) = plan[k];
+            if (_batchOf[a] == batch || _batchOf[b] == batch)
+            {
+                Run(plan, start, k);
+                (batch, start) = (batch + 1, k);
+            }
+            _batchOf[a] = _batchOf[b] = batch;
+        }
+        Run(plan, start, plan.Count);
+
+        foreach (var wire in _wires)
+            wire.Traffic.AddTo(Traffic);
         Traffic.Rounds++;
         Now += RoundLength;
     }
 
-    private void Exchange(int a, int b)
+    private void Run(List<Planned> plan, int from, int to)
     {
-        var step = DirectorySync.Hello(_books[a]);
-        Traffic.Exchanges++;
-        for (var responderTurn = true; step.Next is { } message; responderTurn = !responderTurn)
+        if (to - from < 8 || _wires.Length == 1)
         {
-            var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
-            _buffer.ResetWrittenCount();
-            _writer.Reset();
-            message.WriteTo(_writer);
-            _writer.Flush();
-            Prof.Write += System.Diagnostics.Stopwatch.GetTimestamp() - t0;
-            Traffic.Count(message, _buffer.WrittenCount);
-            if (_random.NextDouble() < _loss)
+            for (var k = from; k < to; k++)
+                Exchange(plan[k], _wires[0]);
+            return;
+        }
+        Parallel.For(0, _wires.Length, w =>
+        {
+            for (var k = from + w; k < to; k += _wires.Length)
+                Exchange(plan[k], _wires[w]);
+        });
+    }
+
+    private void Exchange(Planned planned, Wire wire)
+    {
+        var (a, b, lost) = planned;
+        var step = DirectorySync.Hello(_books[a]);
+        wire.Traffic.Exchanges++;
+        for (var m = 0; step.Next is { } message; m++)
+        {
+            var bytes = wire.Write(message);
+            wire.Traffic.Count(message, bytes.Length);
+            if (m == lost)
             {
-                Traffic.Lost++;
+                wire.Traffic.Lost++;
                 return;
             }
-            t0 = System.Diagnostics.Stopwatch.GetTimestamp();
-            using var doc = JsonDocument.Parse(_buffer.WrittenMemory);
-            Prof.Parse += System.Diagnostics.Stopwatch.GetTimestamp() - t0;
-            t0 = System.Diagnostics.Stopwatch.GetTimestamp();
-            var kind = message.ContainsKey("digest") ? 1 : message.ContainsKey("want") ? 2 : message.ContainsKey("records") ? 3 : 0;
-            step = responderTurn
-                ? DirectorySync.Answer(_books[b], doc.RootElement, Now, _random)
+            using var doc = JsonDocument.Parse(bytes);
+            step = m % 2 == 0
+                ? DirectorySync.Answer(_books[b], doc.RootElement, Now)
                 : DirectorySync.Continue(_books[a], doc.RootElement, Now);
-            Prof.Step[kind] += System.Diagnostics.Stopwatch.GetTimestamp() - t0;
             Require(step.Error is null && step.Refused == 0, step.Error ?? "a record was refused");
         }
     }
@@ -130,11 +184,26 @@ internal sealed class Simulation
         if (!condition)
             throw new InvalidOperationException(what);
     }
-}
 
-internal static class Prof
-{
-    public static long Write, Parse;
-    public static long[] Step = new long[4];
-    public static void Print() => Console.WriteLine($"write {Write / 1e7:F1}s parse {Parse / 1e7:F1}s hello->ans {Step[0] / 1e7:F1}s digest->continue {Step[1] / 1e7:F1}s offer->answer {Step[2] / 1e7:F1}s records->continue {Step[3] / 1e7:F1}s");
+    private readonly record struct Planned(int Initiator, int Responder, int LostMessage);
+
+    /// <summary>One thread's serializer and counters.</summary>
+    private sealed class Wire
+    {
+        private readonly ArrayBufferWriter<byte> _buffer = new(64 * 1024);
+        private readonly Utf8JsonWriter _writer;
+
+        public Wire() => _writer = new Utf8JsonWriter(_buffer);
+
+        public Traffic Traffic { get; } = new();
+
+        public ReadOnlyMemory<byte> Write(System.Text.Json.Nodes.JsonObject message)
+        {
+            _buffer.ResetWrittenCount();
+            _writer.Reset();
+            message.WriteTo(_writer);
+            _writer.Flush();
+            return _buffer.WrittenMemory;
+        }
+    }
 }

@@ -32,6 +32,19 @@ internal sealed class Traffic
             RecordsSent += records.Count;
     }
 
+    /// <summary>Adds these counts to <paramref name="total"/> and starts again from zero (rounds excepted).</summary>
+    public void AddTo(Traffic total)
+    {
+        total.Exchanges += Exchanges;
+        total.Messages += Messages;
+        total.Bytes += Bytes;
+        total.Lost += Lost;
+        total.Digests += Digests;
+        total.RecordsSent += RecordsSent;
+        total.LargestMessage = Math.Max(total.LargestMessage, LargestMessage);
+        Reset();
+    }
+
     public void Reset()
     {
         Rounds = 0;

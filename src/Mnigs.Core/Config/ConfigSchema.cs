@@ -60,6 +60,9 @@ public static class ConfigSchema
         Key("wireguard", "ipv6Subnet", Ipv6Subnet.OrEmpty(null, $"{Nothing} to turn IPv6 off"), "fd6d:6e69:6773::/64", "IPv6 addresses handed to subscribers inside the tunnel.", (c, v) => c with { WireGuardIpv6Subnet = v }),
         Key("wireguard", "ipv6Gateway", Address(AddressFamily.InterNetworkV6).OrEmpty(null, $"{Nothing} for the first host of the subnet"), "", "The gateway's own IPv6 address inside the tunnel.", (c, v) => c with { WireGuardIpv6Gateway = v }),
         Key("wireguard", "mtu", Mtu, "0", "MTU of the tunnel interface; 0 takes the mesh path's MTU less 80 bytes.", (c, v) => c with { WireGuardMtu = v }),
+        Key("directory", "enabled", Bool, "yes", "Take part in the gateway directory: keep signed gateway records and exchange them with other daemons.", (c, v) => c with { DirectoryEnabled = v }),
+        Key("directory", "recordLifetime", Whole(10, 3600), "600", "Seconds a published gateway record stays valid; it is re-published at half of it and on every change.", (c, v) => c with { RecordLifetime = v }),
+        Key("directory", "syncInterval", Whole(1, 3600), "10", "Seconds between directory exchanges with other daemons (changes are pushed to neighbours at once).", (c, v) => c with { SyncInterval = v }),
     ];
 
     /// <summary>Sections in the order of <see cref="Keys"/>.</summary>

@@ -71,6 +71,11 @@ public sealed record MnigsConfig
     /// <summary>0 means from the path: the mesh MTU towards the peer less WireGuard's 80 bytes.</summary>
     public int WireGuardMtu { get; init; }
 
+    // [directory]
+    public bool DirectoryEnabled { get; init; } = true;
+    public int RecordLifetime { get; init; } = 600;
+    public int SyncInterval { get; init; } = 10;
+
     public string DatabasePath => DatabaseFile.Length > 0 ? DatabaseFile : Path.Combine(StateDir, "mnigs.db");
 }
 

@@ -128,15 +128,18 @@ public sealed class DirectoryBook
     public IReadOnlyList<DigestEntry> Digest() => [.. Records.Select(r => new DigestEntry(r.NodeId, r.Sequence))];
 
     /// <summary>My records that the peer whose digest this is lacks or holds an older sequence of.</summary>
-    public IReadOnlyList<DirectoryRecord> Newer(IEnumerable<DigestEntry> theirs)
-    {
-        var their = ToMap(theirs);
-        return [.. Records.Where(r => !their.TryGetValue(r.NodeId, out var seq) || seq < r.Sequence)];
-    }
+    public IReadOnlyList<DirectoryRecord> Newer(IEnumerable<DigestEntry> theirs) => Newer(ToMap(theirs));
 
-    /// <summary>The node ids in the peer's digest that I lack or hold an older sequence of.</summary>
-    public IReadOnlyList<string> Wanted(IEnumerable<DigestEntry> theirs) =>
-        [.. ToMap(theirs).Where(e => !_records.TryGetValue(e.Key, out var mine) || mine.Sequence < e.Value)
+    /// <inheritdoc cref="Newer(IEnumerable{DigestEntry})"/>
+    public IReadOnlyList<DirectoryRecord> Newer(IReadOnlyDictionary<string, long> theirs) =>
+        [.. Records.Where(r => !theirs.TryGetValue(r.NodeId, out var seq) || seq < r.Sequence)];
+
+    /// <summary>The node ids in the peer's digest that I lack or hold an older sequence of, in order.</summary>
+    public IReadOnlyList<string> Wanted(IEnumerable<DigestEntry> theirs) => Wanted(ToMap(theirs));
+
+    /// <inheritdoc cref="Wanted(IEnumerable{DigestEntry})"/>
+    public IReadOnlyList<string> Wanted(IReadOnlyDictionary<string, long> theirs) =>
+        [.. theirs.Where(e => !_records.TryGetValue(e.Key, out var mine) || mine.Sequence < e.Value)
             .Select(e => e.Key).Order(StringComparer.Ordinal)];
 
     private static Dictionary<string, long> ToMap(IEnumerable<DigestEntry> entries)

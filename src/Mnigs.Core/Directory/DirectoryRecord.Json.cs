@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
+using System.Text;
 using System.Text.Json;
 
 namespace Mnigs.Core.Directory;
@@ -13,6 +14,9 @@ public sealed partial class DirectoryRecord
 
     private static readonly string[] Properties =
         ["nodeId", "name", "addresses", "rpcPort", "suites", "load", "capacity", "sequence", "issuedAt", "expiresAt", "withdrawn", "signature"];
+
+    // Compared as UTF-8, so that reading a record decodes no property name into a string.
+    private static readonly byte[][] PropertyNames = [.. Properties.Select(Encoding.UTF8.GetBytes)];
 
     /// <summary>Reads a record in the wire form. Strict, and never throws: a peer's bytes are untrusted.</summary>
     public static bool TryParse(JsonElement json, [NotNullWhen(true)] out DirectoryRecord? record, out string error) =>
@@ -51,27 +55,29 @@ public sealed partial class DirectoryRecord
 
         foreach (var property in json.EnumerateObject())
         {
-            var index = Array.IndexOf(Properties, property.Name);
-            if (index < 0)
+            var index = 0;
+            while (index < PropertyNames.Length && !property.NameEquals(PropertyNames[index]))
+                index++;
+            if (index == PropertyNames.Length)
                 return Malformed($"unknown property '{RecordText.Shorten(property.Name)}'");
             if ((seen & (1 << index)) != 0)
-                return Malformed($"'{property.Name}' appears twice");
+                return Malformed($"'{Properties[index]}' appears twice");
             seen |= 1 << index;
 
             var v = property.Value;
-            var problem = property.Name switch
+            var problem = index switch
             {
-                "nodeId" => Text(v, "nodeId", NodeIdLength, out nodeId),
-                "name" => Text(v, "name", MaxNameLength, out name),
-                "addresses" => ReadAddresses(v, out addresses),
-                "rpcPort" => Integer(v, "rpcPort", out rpcPort),
-                "suites" => ReadSuites(v, out suites),
-                "load" => Integer(v, "load", out load),
-                "capacity" => Integer(v, "capacity", out capacity),
-                "sequence" => Integer(v, "sequence", out sequence),
-                "issuedAt" => Integer(v, "issuedAt", out issuedAt),
-                "expiresAt" => Integer(v, "expiresAt", out expiresAt),
-                "withdrawn" => Flag(v, out withdrawn),
+                0 => Text(v, "nodeId", NodeIdLength, out nodeId),
+                1 => Text(v, "name", MaxNameLength, out name),
+                2 => ReadAddresses(v, out addresses),
+                3 => Integer(v, "rpcPort", out rpcPort),
+                4 => ReadSuites(v, out suites),
+                5 => Integer(v, "load", out load),
+                6 => Integer(v, "capacity", out capacity),
+                7 => Integer(v, "sequence", out sequence),
+                8 => Integer(v, "issuedAt", out issuedAt),
+                9 => Integer(v, "expiresAt", out expiresAt),
+                10 => Flag(v, out withdrawn),
                 _ => Text(v, "signature", SignatureLength, out signature),
             };
             if (problem is { } p)

@@ -86,7 +86,7 @@ public static class DirectorySync
     {
         var records = book.Records;
         if (records.Count <= SyncMessage.MaxDigestEntries)
-            return SyncMessage.DigestOf(book.Digest());
+            return SyncMessage.DigestOf(records.Select(r => new DigestEntry(r.NodeId, r.Sequence)));
         var chunks = (records.Count + SyncMessage.MaxDigestEntries - 1) / SyncMessage.MaxDigestEntries;
         var start = random.Next(chunks) * SyncMessage.MaxDigestEntries;
         var end = Math.Min(start + SyncMessage.MaxDigestEntries, records.Count);

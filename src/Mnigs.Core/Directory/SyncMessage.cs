@@ -41,8 +41,8 @@ public sealed class SyncMessage
     /// <summary>The sender's <see cref="DirectoryBook.Summary"/> (hello).</summary>
     public string Summary { get; private init; } = "";
 
-    /// <summary>The responder's (node id, sequence) lines, by node id (digest).</summary>
-    public IReadOnlyList<DigestEntry> Digest { get; private init; } = [];
+    /// <summary>The responder's digest: node id → sequence.</summary>
+    public IReadOnlyDictionary<string, long> Digest { get; private init; } = new Dictionary<string, long>();
 
     /// <summary>
     /// A windowed digest covers the node ids from <see cref="From"/> (inclusive; "" = the first)
@@ -165,17 +165,16 @@ public sealed class SyncMessage
         message = null;
         if (digest.ValueKind != JsonValueKind.Object)
             return "digest must be an object of node id to sequence";
-        var entries = new List<DigestEntry>();
-        var ids = new HashSet<string>(StringComparer.Ordinal);
+        var entries = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var line in digest.EnumerateObject())
         {
             if (entries.Count == MaxDigestEntries)
                 return $"a digest may hold at most {MaxDigestEntries} lines";
-            if (!DirectoryRecord.IsNodeId(line.Name) || !ids.Add(line.Name))
-                return "digest keys must be distinct node ids";
+            var id = line.Name;
             if (line.Value.ValueKind != JsonValueKind.Number || !line.Value.TryGetInt64(out var seq) || seq is < 1 or > DirectoryRecord.MaxSequence)
                 return "digest values must be sequences";
-            entries.Add(new DigestEntry(line.Name, seq));
+            if (!DirectoryRecord.IsNodeId(id) || !entries.TryAdd(id, seq))
+                return "digest keys must be distinct node ids";
         }
         var from = "";
         string? to = null;
@@ -194,7 +193,7 @@ public sealed class SyncMessage
         if (to is not null && string.CompareOrdinal(from, to) >= 0)
             return "from must come before to";
         var parsed = new SyncMessage(SyncMessageKind.Digest) { Digest = entries, From = from, To = to };
-        if (entries.Any(e => !parsed.Covers(e.NodeId)))
+        if (entries.Keys.Any(id => !parsed.Covers(id)))
             return "a digest line lies outside its window";
         message = parsed;
         return null;

@@ -104,20 +104,36 @@ public static class DaemonHost
             TimeProvider.System, loggers.CreateLogger<SubscriberService>());
         var scanner = new Scanner(config, networks, rpc, store, loggers.CreateLogger<Scanner>());
 
+        var directory = new DirectoryService(config, new NodeKeyRecords(key), networks, gateway, scanner, store, rpc, TimeProvider.System,
+            loggers.CreateLogger<DirectoryService>());
+        await directory.LoadAsync(stop);
+        gateway.Changed += () => _ = Task.Run(async () =>
+        {
+            try
+            {
+                await directory.PublishAsync(stop);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                log.LogWarning("Directory: publishing failed: {Error}", e.Message);
+            }
+        });
+
         await gateway.StartAsync(facts, stop);
         await subscriber.StartAsync(facts, stop);
         if (gateway.NotServingReason is { } reason && config.GatewayEnabled)
             log.LogWarning("Gateway enabled but not serving: {Reason}", reason);
 
-        var admin = new AdminMethods(identity, config, configPath, networks, tunnels, () => facts, gateway, subscriber, scanner, store, TimeProvider.System, stop);
+        var admin = new AdminMethods(identity, config, configPath, networks, tunnels, () => facts, gateway, subscriber, scanner, directory, store, TimeProvider.System, stop);
         var authorized = config.AuthorizedNetworks;
-        var dispatcher = new RpcDispatcher(PublicMethods.For(gateway, networks).Concat(admin.Methods),
+        var dispatcher = new RpcDispatcher(PublicMethods.For(gateway, networks, directory).Concat(admin.Methods),
             caller => authorized.Any(n => n.Contains(caller)), loggers.CreateLogger<RpcDispatcher>());
         app.MapJsonRpc(dispatcher);
 
         var loops = Task.WhenAll(
             Every(TimeSpan.FromSeconds(1), ct => gateway.ExpireAsync(ct), log, stop),
             PeriodicScansAsync(config, scanner, log, stop),
+            DirectoryRoundsAsync(config, directory, log, stop),
             Every(TimeSpan.FromSeconds(5), async ct =>
             {
                 var before = gateway.Suites().Count;
@@ -147,6 +163,18 @@ public static class DaemonHost
         }
 
         log.LogInformation("Stopping");
+        if (config.DirectoryEnabled)
+        {
+            using var withdrawing = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+            try
+            {
+                await directory.WithdrawAsync(withdrawing.Token);
+            }
+            catch (Exception e)
+            {
+                log.LogWarning("Directory: could not withdraw: {Error}", e.Message);
+            }
+        }
         await subscriber.DisposeAsync();
         await app.StopAsync(CancellationToken.None);
         await loops;
@@ -190,6 +218,33 @@ public static class DaemonHost
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
                     log.LogError(e, "Background task failed");
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>Bootstrap from the neighbours at once, then one exchange round every directory.syncInterval seconds.</summary>
+    private static async Task DirectoryRoundsAsync(MnigsConfig config, DirectoryService directory, ILogger log, CancellationToken stop)
+    {
+        if (!config.DirectoryEnabled)
+            return;
+        try
+        {
+            await directory.PublishAsync(stop);
+            await directory.BootstrapAsync(stop);
+            using var timer = new PeriodicTimer(TimeSpan.FromSeconds(config.SyncInterval));
+            while (await timer.WaitForNextTickAsync(stop))
+            {
+                try
+                {
+                    await directory.RoundAsync(stop);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    log.LogError(e, "Directory round failed");
                 }
             }
         }

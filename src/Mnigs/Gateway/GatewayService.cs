@@ -296,8 +296,14 @@ public sealed class GatewayService
             _ = _hooks.RunAsync("onRelease", _config.OnRelease, HookValues(session, tunnel), CancellationToken.None);
     }
 
-    private async Task ApplyLockedAsync(CancellationToken ct) =>
+    /// <summary>Raised after sessions or serving state changed and the host was updated (the directory re-publishes).</summary>
+    public event Action? Changed;
+
+    private async Task ApplyLockedAsync(CancellationToken ct)
+    {
         await _host.SetAsync(HostPart, DesiredState(), ct);
+        Changed?.Invoke();
+    }
 
     /// <summary>
     /// The gateway's slice of the host: tunnel services, forwarding, NAT to the uplink only, MSS clamp.

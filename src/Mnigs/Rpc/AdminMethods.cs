@@ -20,7 +20,7 @@ namespace Mnigs.Rpc;
 public sealed class AdminMethods(
     NodeIdentity identity, MnigsConfig config, string? configPath, NetworkMonitor networks,
     IReadOnlyDictionary<string, ITunnelAdapter> tunnels, Func<HostFacts> facts,
-    GatewayService gateway, SubscriberService subscriber, Scanner scanner, MnigsStore store, TimeProvider time, CancellationToken stopping)
+    GatewayService gateway, SubscriberService subscriber, Scanner scanner, DirectoryService directory, MnigsStore store, TimeProvider time, CancellationToken stopping)
 {
     public IEnumerable<RpcMethod> Methods =>
     [
@@ -78,6 +78,12 @@ public sealed class AdminMethods(
                 ["lastError"] = subscriber.LastError,
                 ["suites"] = new JsonArray([.. subscriber.SupportedSuites().Select(s => (JsonNode)s.Id)]),
             },
+            ["directory"] = new JsonObject
+            {
+                ["enabled"] = config.DirectoryEnabled,
+                ["gateways"] = directory.Live().Count(r => r.Record.NodeId != identity.NodeId),
+                ["refused"] = new JsonObject([.. directory.Rejections.Select(kv => new KeyValuePair<string, JsonNode?>(kv.Key.ToString(), kv.Value))]),
+            },
             ["scan"] = scanner.Progress is { } p
                 ? new JsonObject { ["scanId"] = p.ScanId, ["known"] = p.Known, ["probed"] = p.Probed, ["gateways"] = p.Gateways, ["depth"] = p.Depth }
                 : null,
@@ -86,10 +92,22 @@ public sealed class AdminMethods(
 
     private async Task<JsonObject> ListGatewaysAsync(CancellationToken ct)
     {
-        var list = new JsonArray();
-        foreach (var g in await store.ListGatewaysAsync(ct))
-            list.Add((JsonNode)Describe(g));
-        return RpcResult.Ok(new JsonObject { ["gateways"] = list });
+        var hints = new List<(string, ExitHint)>();
+        foreach (var adapter in networks.Adapters)
+        {
+            if (networks.Snapshots.TryGetValue(adapter.Name, out var snap) && !snap.Health.Available)
+                continue;
+            try
+            {
+                hints.AddRange((await adapter.ExitHintsAsync(ct)).Select(h => (adapter.Name, h)));
+            }
+            catch (IOException)
+            {
+            }
+        }
+        var entries = GatewayList.Build(identity.NodeId, directory.Live(), directory.Find, await store.ListGatewaysAsync(ct), hints,
+            time.GetUtcNow(), TimeSpan.FromSeconds(Math.Max(config.RecordLifetime, config.ScanInterval * 2)));
+        return RpcResult.Ok(new JsonObject { ["gateways"] = new JsonArray([.. entries.Select(e => (JsonNode)GatewayList.Describe(e))]) });
     }
 
     /// <summary>Starts a scan, restarting one that runs; with wait=false answers at once (progress is in status).</summary>

@@ -5,10 +5,10 @@ using Mnigs.Networks;
 
 namespace Mnigs.Rpc;
 
-/// <summary>The seed's public protocol, callable by any mesh peer, plus meshNeighbours for breadth-first scans.</summary>
+/// <summary>The seed's public protocol, callable by any mesh peer, plus meshNeighbours for breadth-first scans and directorySync.</summary>
 public static class PublicMethods
 {
-    public static IEnumerable<RpcMethod> For(GatewayService gateway, NetworkMonitor networks) =>
+    public static IEnumerable<RpcMethod> For(GatewayService gateway, NetworkMonitor networks, Discovery.DirectoryService directory) =>
     [
         new("nodeInfo", [], Admin: false, (_, _) => ValueTask.FromResult(gateway.NodeInfo())),
         new("requestConnection", ["sid", "name", "port", "method", "options"], Admin: false,
@@ -16,6 +16,7 @@ public static class PublicMethods
         new("renewConnection", ["sid"], Admin: false, async (call, ct) => await gateway.RenewConnectionAsync(call, ct)),
         new("releaseConnection", ["sid"], Admin: false, async (call, ct) => await gateway.ReleaseConnectionAsync(call, ct)),
         new("meshNeighbours", [], Admin: false, async (_, ct) => await MeshNeighboursAsync(networks, ct)),
+        new("directorySync", ["message"], Admin: false, async (call, ct) => await directory.HandleSyncAsync(call, ct)),
     ];
 
     /// <summary>This node's one-hop neighbours per network, by mesh address: what the routing protocol already tells its peers.</summary>

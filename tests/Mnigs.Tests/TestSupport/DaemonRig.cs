@@ -83,6 +83,10 @@ internal sealed class DaemonRig : IAsyncDisposable
     public GatewayService Gateway { get; private set; } = null!;
     public SubscriberService Subscriber { get; private set; } = null!;
     public Scanner Scanner { get; private set; } = null!;
+
+    public DirectoryService Directory { get; private set; } = null!;
+
+    public NodeKey NodeKey { get; private set; } = null!;
     public RpcDispatcher Dispatcher { get; private set; } = null!;
 
     /// <summary>A gateway node: gateway enabled, four subscribers at most, the default pools.</summary>
@@ -148,13 +152,17 @@ internal sealed class DaemonRig : IAsyncDisposable
             Clock, NullLogger<SubscriberService>.Instance);
         Scanner = new Scanner(config, Networks, rpc, Store, NullLogger<Scanner>.Instance);
 
+        NodeKey = NodeKey.LoadOrCreate(Path.Combine(config.StateDir, "node.key"));
+        Directory = new DirectoryService(config, new NodeKeyRecords(NodeKey), Networks, Gateway, Scanner, Store, rpc, Clock,
+            NullLogger<DirectoryService>.Instance);
+
         await Gateway.StartAsync(facts, CancellationToken.None);
         await Subscriber.StartAsync(facts, CancellationToken.None);
 
-        var admin = new AdminMethods(Identity, config, ConfigPath, Networks, tunnels, () => facts, Gateway, Subscriber, Scanner, Store, Clock,
+        var admin = new AdminMethods(Identity, config, ConfigPath, Networks, tunnels, () => facts, Gateway, Subscriber, Scanner, Directory, Store, Clock,
             _stopping.Token);
         var authorized = config.AuthorizedNetworks;
-        Dispatcher = new RpcDispatcher(PublicMethods.For(Gateway, Networks).Concat(admin.Methods),
+        Dispatcher = new RpcDispatcher(PublicMethods.For(Gateway, Networks, Directory).Concat(admin.Methods),
             caller => authorized.Any(n => n.Contains(caller)), NullLogger<RpcDispatcher>.Instance);
     }
 
