@@ -113,7 +113,8 @@ daemons_cpu() {
     awk -v a="$a" -v b="$b" -v t="$1" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f\n", 100 * (b - a) / hz / t }'
 }
 
-range() { printf '%s\n' "$@" | sort -g | sed -n '1p;$p' | paste -sd' ' | sed 's/ / – /'; }
+two() { printf '%.2f' "$1"; }
+range() { echo "$(two "$(printf '%s\n' "$@" | sort -g | head -n 1)") – $(two "$(printf '%s\n' "$@" | sort -g | tail -n 1)")"; }
 
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
@@ -206,7 +207,7 @@ for n in "${sizes[@]}"; do
         say "${notes[-1]}"
     fi
     if ((${#scans[@]} == 3)); then
-        timing_rows+=("| $n | $nlinks ($((nlinks - n + 1))) | $hops | $settled | $started | $first | $(printf '%s\n' "${scans[@]}" | median) ($(range "${scans[@]}")) | $(printf '%s\n' "${walls[@]}" | median) | $probed |")
+        timing_rows+=("| $n | $nlinks ($((nlinks - n + 1))) | $hops | $settled | $started | $first | $(two "$(printf '%s\n' "${scans[@]}" | median)") ($(range "${scans[@]}")) | $(two "$(printf '%s\n' "${walls[@]}" | median)") | $probed |")
         memory_rows+=("| $n | $(div "$rss" $((1024 * n)) 0) | $(div "$pss" $((1024 * n)) 0) | $(div "$pss" 1024 0) | $(div "$brss" $((1024 * n)) 1) | $idle |")
     fi
     stop_daemons

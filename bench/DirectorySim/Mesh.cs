@@ -83,6 +83,30 @@ internal sealed class Mesh
         return hops;
     }
 
+    /// <summary>
+    /// Hops from <paramref name="from"/> to every node, over links whose ends are on the same side
+    /// when <paramref name="side"/> is given (a partition); <see cref="ushort.MaxValue"/> where there is no path.
+    /// <paramref name="queue"/> is scratch space of <see cref="Count"/> entries.
+    /// </summary>
+    public ushort[] HopsWithin(int from, bool[]? side, int[] queue)
+    {
+        var hops = new ushort[Count];
+        Array.Fill(hops, ushort.MaxValue);
+        hops[from] = 0;
+        queue[0] = from;
+        for (int head = 0, tail = 1; head < tail; head++)
+        {
+            var i = queue[head];
+            foreach (var j in Links[i])
+                if (hops[j] == ushort.MaxValue && (side is null || side[i] == side[j]))
+                {
+                    hops[j] = (ushort)(hops[i] + 1);
+                    queue[tail++] = j;
+                }
+        }
+        return hops;
+    }
+
     private static void Link(List<int>[] links, int a, int b)
     {
         if (a == b || links[a].Contains(b))

@@ -1,142 +1,174 @@
 using System.Diagnostics;
 using System.Globalization;
 using DirectorySim;
+using Mnigs.Core.Directory;
 
 // Usage: dotnet run -c Release --project bench/DirectorySim -- --nodes 1000 [--seed 1] [--loss 0.05]
-//        [--gateways-percent 1] [--nearest 3] [--refresh-rounds 180] [--verify-every-merge]
-//        [--any-partner]   sync with any node of the mesh (multi-hop) instead of a neighbour
+//        [--mode daemon|neighbour|any]  daemon (default): what DirectoryService does (push on change to every
+//                                       neighbour; each round one random neighbour, then one random known daemon);
+//                                       neighbour: the earlier model (each round one random neighbour, no push);
+//                                       any: each round one random daemon anywhere, no push (was --any-partner)
+//        [--no-push] [--no-far]         take one part out of the daemon's strategy
+//        [--sync-interval 10] [--lifetime 600] [--timeout 3]   seconds, as the daemon's defaults
+//        [--latency-min-ms 5] [--latency-max-ms 20]           one hop; a far daemon: one draw per hop of the shortest path
+//        [--gateways-percent 1] [--nearest 3] [--partition-seconds 200] [--steady-seconds <lifetime/2>]
+//        [--max-seconds 1800] [--verify-every-merge]
 // Prints markdown tables (docs/BENCHMARKS.md, "Directory at scale (simulation)").
 
 var options = Options.Parse(args);
 var n = options.Int("nodes", 1000);
 var seed = options.Int("seed", 1);
-var loss = options.Double("loss", 0.05);
 var gatewayCount = Math.Max(1, (int)Math.Round(n * options.Double("gateways-percent", 1) / 100));
-var refreshRounds = options.Int("refresh-rounds", 180);
 var verifyEveryMerge = options.Flag("verify-every-merge");
-var anyPartner = options.Flag("any-partner");
+var strategy = (options.Flag("any-partner") ? "any" : options.String("mode", "daemon")) switch
+{
+    "daemon" => Strategy.Daemon,
+    "neighbour" or "neighbor" => Strategy.Neighbour,
+    "any" => Strategy.Any,
+    var other => throw new ArgumentException($"unknown mode '{other}' (daemon, neighbour, any)"),
+};
+if (options.Flag("no-push"))
+    strategy = strategy with { Name = strategy.Name + ", no push", Push = false };
+if (options.Flag("no-far"))
+    strategy = strategy with { Name = strategy.Name + ", no far partner", FarPerRound = false };
+var settings = new Settings(
+    strategy,
+    TimeSpan.FromSeconds(options.Double("sync-interval", 10)),
+    TimeSpan.FromSeconds(options.Double("lifetime", 600)),
+    TimeSpan.FromSeconds(options.Double("timeout", 3)),
+    options.Double("latency-min-ms", 5),
+    options.Double("latency-max-ms", 20),
+    options.Double("loss", 0.05));
+var maxSeconds = options.Double("max-seconds", 1800);
+var partitionSeconds = options.Double("partition-seconds", 200);
+var steadySeconds = options.Double("steady-seconds", settings.Lifetime.TotalSeconds / 2);
+var interval = settings.SyncInterval.TotalSeconds;
 var random = new Random(seed);
 var total = Stopwatch.StartNew();
 
 var clock = Stopwatch.StartNew();
 var mesh = Mesh.Random(n, options.Int("nearest", 3), random);
 var diameter = mesh.Diameter();
-Console.WriteLine($"## N = {n}: {gatewayCount} gateways, mesh of average degree {mesh.AverageDegree:F2}, diameter {diameter} hops, log2 N = {Math.Log2(n):F1}");
 var meanHops = Enumerable.Range(0, 20).Select(_ => mesh.Hops(random.Next(n)).Average()).Average();
-Console.WriteLine($"(seed {seed}, {loss:P0} message loss, partners: {(anyPartner ? $"any node, {meanHops:F1} hops away on average" : "neighbours")}, " +
-    $"{(verifyEveryMerge ? "every signature check performed" : "signature checks remembered per (signature, bytes)")}, built in {clock.Elapsed.TotalSeconds:F1} s)");
+Console.WriteLine($"## N = {n}, mode {strategy.Name}: {gatewayCount} gateways, mesh of average degree {mesh.AverageDegree:F2}, diameter {diameter} hops, " +
+    $"mean distance {meanHops:F1} hops, log2 N = {Math.Log2(n):F1}");
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"(seed {seed}; {settings.Loss:P0} message loss; {settings.LatencyMinMs:0.#}-{settings.LatencyMaxMs:0.#} ms per hop; rounds every {interval:0.#} s; " +
+    $"records live {settings.Lifetime.TotalSeconds:0} s, re-signed at half; exchanges given up after {settings.Timeout.TotalSeconds:0.#} s; " +
+    $"{(verifyEveryMerge ? "every signature check performed" : "signature checks remembered per (signature, bytes)")}; mesh built in {clock.Elapsed.TotalSeconds:F1} s)"));
 Console.WriteLine();
-Console.WriteLine("| scenario | rounds to 50 % / 90 % / 99 % / all nodes | all nodes, minutes at 10 s | messages / node / round | bytes / node / round | KiB / node / minute | largest message (B) | signature checks / node | wall time (s) |");
-Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
+Console.WriteLine("| scenario | mode | seconds to 50 % / 90 % / 99 % / all nodes | rounds | nodes completed by a round exchange | messages / node | KiB / node | messages / node / min | KiB / node / min | KiB / node / min with relaying | largest message (B) | wall (s) |");
+Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
 
 var verifier = new Ed25519Verifier(remember: !verifyEveryMerge);
-var sim = new Simulation(mesh, verifier, loss, random, anyPartner);
+var sim = new Simulation(mesh, verifier, settings, seed);
+sim.Start(random);
+sim.RunFor(settings.SyncInterval); // every timer has ticked once
 
-// (a) Cold start: every gateway knows only itself.
+// (a) Cold start: every gateway starts serving at once and knows only itself.
 var nodes = Enumerable.Range(0, n).ToArray();
 random.Shuffle(nodes);
 foreach (var g in nodes.Take(gatewayCount))
     sim.Publish(g);
-Converge("(a) cold start: each gateway knows only itself");
+Converge("(a) cold start: each gateway knows only itself", nodes.Take(gatewayCount));
 
-// Steady state: nothing changes.
-Steady("steady state, nothing changes", 10, _ => { });
+// Steady state: no gateway changes (a re-signing at half-life would be counted in the label).
+Steady("steady state, no change", TimeSpan.FromSeconds(60));
 
 // (b) A new gateway joins.
 sim.Publish(nodes[gatewayCount]);
-Converge("(b) a new gateway joins");
+Converge("(b) a new gateway joins", [nodes[gatewayCount]]);
 
 // (c) A gateway withdraws.
 sim.Publish(nodes[0], withdrawn: true);
-Converge("(c) a gateway withdraws (tombstone)");
+Converge("(c) a gateway withdraws (tombstone)", [nodes[0]]);
 
-// (d) The mesh splits into a west and an east half for 20 rounds while every gateway changes:
-// each republishes once at a random round, one per side withdraws, one new per side joins.
+// (d) The mesh splits into a west and an east half while every gateway changes: each re-signs
+// once at a random time, one per side withdraws, one new per side joins at the cut.
 var medianX = mesh.X.Order().ElementAt(n / 2);
 var side = mesh.X.Select(x => x < medianX).ToArray();
-sim.Partition(side);
-var live = sim.Gateways.Where(g => g != nodes[0]).ToList();
-var republish = live.ToDictionary(g => g, _ => random.Next(20));
+var live = sim.Gateways.Where(sim.IsServing).ToList();
 var west = live.First(g => side[g]);
 var east = live.First(g => !side[g]);
-var newcomers = nodes.Skip(gatewayCount + 1).Where(i => !sim.Gateways.Contains(i)).ToList();
+var newcomers = nodes.Skip(gatewayCount + 1).Where(i => sim.Published(i) is null).ToList();
 var joinWest = newcomers.First(i => side[i]);
 var joinEast = newcomers.First(i => !side[i]);
-for (var round = 0; round < 20; round++)
+var cut = sim.Now;
+var actions = live.Select(g => (At: cut + (long)(random.NextDouble() * partitionSeconds * 1e6), Node: g)).OrderBy(a => a.At).ToList();
+sim.Partition(side);
+sim.Publish(joinWest);
+sim.Publish(joinEast);
+foreach (var (at, g) in actions)
 {
-    foreach (var (g, at) in republish)
-        if (at == round)
-            sim.Publish(g, withdrawn: g == west || g == east);
-    if (round == 0)
-    {
-        sim.Publish(joinWest);
-        sim.Publish(joinEast);
-    }
-    sim.Round();
+    sim.RunUntil(at);
+    sim.Publish(g, withdrawn: g == west || g == east);
 }
-var inSyncAtHeal = sim.Converged();
+sim.RunUntil(cut + (long)(partitionSeconds * 1e6));
+var inSyncAtHeal = sim.InSync();
 sim.Heal();
-Converge($"(d) partition healed after 20 rounds (in sync at heal: {inSyncAtHeal} of {n})");
+Converge($"(d) partition of {partitionSeconds:0} s healed ({inSyncAtHeal} of {n} in sync at the heal)", [.. live, joinWest, joinEast]);
 
-// (e) Steady state with refresh: records live 1 h in a daemon, so each gateway re-signs every
-// 30 min (180 rounds); here at one random round in the window, as independent publishers would.
-if (refreshRounds > 0)
-{
-    var at = sim.Gateways.Where(g => sim.LastRecordOf(g) is { Withdrawn: false }).ToDictionary(g => g, _ => random.Next(refreshRounds));
-    Steady($"(e) steady state, each gateway re-signs once per {refreshRounds} rounds", refreshRounds, round =>
-    {
-        foreach (var (g, r) in at)
-            if (r == round)
-                sim.Publish(g);
-    });
-}
+// (e) Steady state: the daemon re-signs each record at half its lifetime (spread out by (d)).
+Steady("(e) steady state with re-signing", TimeSpan.FromSeconds(steadySeconds));
 
 Console.WriteLine();
+var t = sim.Total;
+var rejections = sim.Books.SelectMany(b => b.Rejections).GroupBy(r => r.Key).Select(g => $"{g.Key} {g.Sum(r => r.Value)}");
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"Exchanges: {t.Exchanges[0]} pushes ({Percent(t.TimedOut[0], t.Exchanges[0])} given up), {t.Exchanges[1]} with a neighbour in rounds ({Percent(t.TimedOut[1], t.Exchanges[1])} given up), " +
+    $"{t.Exchanges[2]} with a far daemon ({Percent(t.TimedOut[2], t.Exchanges[2])} given up); {t.Messages} messages, {t.Lost} lost; " +
+    $"records refused: {string.Join(", ", rejections.DefaultIfEmpty("none"))}; {t.Publications} records signed; {sim.Now / 1e6:F0} s simulated."));
 Console.WriteLine($"One Ed25519 verification: {Ed25519Verifier.MeasureMicroseconds(sim.LastRecord!):F0} µs here; record size {sim.LastRecord!.Size} bytes; " +
     $"{verifier.Performed} real verifications for {verifier.Requested} requested; " +
     $"total {total.Elapsed.TotalSeconds:F0} s, {GC.GetTotalAllocatedBytes() / 1e9:F1} GB allocated, {Environment.ProcessorCount} cores.");
 
-void Converge(string scenario)
+static string Percent(long part, long whole) => whole == 0 ? "–" : ((double)part / whole).ToString("P1", CultureInfo.InvariantCulture);
+
+void Converge(string scenario, IEnumerable<int> gateways)
 {
-    sim.Traffic.Reset();
-    var clock = Stopwatch.StartNew();
-    var requested = verifier.Requested;
-    int? half = null, ninety = null, ninetyNine = null;
-    var done = sim.Converged();
-    while (done < n)
+    var wall = Stopwatch.StartNew();
+    var start = sim.Now;
+    sim.Window.Reset();
+    sim.Await(gateways.Select(g => sim.Published(g)!));
+    var step = Simulation.Micros(TimeSpan.FromMilliseconds(100));
+    var cap = start + (long)(maxSeconds * 1e6);
+    while (sim.Completed < n && sim.Now < cap)
+        sim.RunUntil(sim.Now + step);
+    // Let the pushes that are still under way end, so that the window holds all the change cost.
+    var quiet = sim.Now + Simulation.Micros(TimeSpan.FromSeconds(10));
+    while (sim.OpenPushes > 0 && sim.Now < quiet)
+        sim.RunUntil(sim.Now + step);
+
+    var completions = sim.Completions();
+    var times = completions.Where(c => c.At != long.MaxValue).Select(c => (c.At - start) / 1e6).Order().ToArray();
+    string At(double share)
     {
-        if (sim.Traffic.Rounds >= 100_000)
-            throw new InvalidOperationException($"{scenario}: no convergence");
-        sim.Round();
-        done = sim.Converged();
-        half ??= done * 2 >= n ? sim.Traffic.Rounds : null;
-        ninety ??= done * 10 >= n * 9 ? sim.Traffic.Rounds : null;
-        ninetyNine ??= done * 100 >= n * 99 ? sim.Traffic.Rounds : null;
+        var k = (int)Math.Ceiling(share * n);
+        return k <= times.Length ? times[k - 1].ToString(times[k - 1] < 100 ? "F1" : "F0", CultureInfo.InvariantCulture) : "–";
     }
-    var rounds = sim.Traffic.Rounds;
-    Row(scenario, $"{half} / {ninety} / {ninetyNine} / **{rounds}**", (rounds * Simulation.RoundLength.TotalMinutes).ToString("F1", CultureInfo.InvariantCulture),
-        verifier.Requested - requested, clock.Elapsed);
+    var fromRounds = completions.Count(c => c.By is (int)ExchangeKind.RoundNeighbour or (int)ExchangeKind.RoundFar);
+    var all = times.Length == n;
+    var rounds = all ? (times[^1] / interval).ToString("F1", CultureInfo.InvariantCulture) : "–";
+    var reached = all ? $"**{At(1)}**" : $"**never** ({(double)times.Length / n:P1} after {maxSeconds:0} s)";
+    Row(scenario, $"{At(0.5)} / {At(0.9)} / {At(0.99)} / {reached}", rounds, fromRounds.ToString(CultureInfo.InvariantCulture), sim.Now - start, wall.Elapsed);
 }
 
-void Steady(string scenario, int rounds, Action<int> beforeRound)
+void Steady(string scenario, TimeSpan span)
 {
-    sim.Traffic.Reset();
-    var clock = Stopwatch.StartNew();
-    var requested = verifier.Requested;
-    for (var r = 0; r < rounds; r++)
-    {
-        beforeRound(r);
-        sim.Round();
-    }
-    Row(scenario, $"({rounds} rounds, {sim.Converged()} of {n} in sync at the end)", "–", verifier.Requested - requested, clock.Elapsed);
+    var wall = Stopwatch.StartNew();
+    var start = sim.Now;
+    sim.Window.Reset();
+    sim.RunFor(span);
+    Row($"{scenario}, {span.TotalSeconds:0} s ({sim.Window.Publications} records signed; {sim.InSync()} of {n} in sync at the end)", "–", "–", "–", sim.Now - start, wall.Elapsed);
 }
 
-void Row(string scenario, string rounds, string minutes, long checks, TimeSpan elapsed)
+void Row(string scenario, string times, string rounds, string fromRounds, long micros, TimeSpan wall)
 {
-    var t = sim.Traffic;
-    var perNodeRound = (double)t.Bytes / n / Math.Max(1, t.Rounds);
+    var w = sim.Window;
+    var minutes = micros / 60e6;
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"| {scenario} | {rounds} | {minutes} | {(double)t.Messages / n / Math.Max(1, t.Rounds):F2} | {perNodeRound:F0} | {perNodeRound * 6 / 1024:F2} | {t.LargestMessage} | {(double)checks / n:F2} | {elapsed.TotalSeconds:F1} |"));
+        $"| {scenario} | {strategy.Name} | {times} | {rounds} | {fromRounds} | {(double)w.Messages / n:F1} | {w.Bytes / 1024.0 / n:F2} | " +
+        $"{w.Messages / minutes / n:F1} | {w.Bytes / 1024.0 / minutes / n:F2} | {w.AirBytes / 1024.0 / minutes / n:F2} | {w.LargestMessage} | {wall.TotalSeconds:F1} |"));
 }
 
 internal sealed class Options(Dictionary<string, string?> values)
@@ -159,6 +191,9 @@ internal sealed class Options(Dictionary<string, string?> values)
 
     public double Double(string name, double fallback) =>
         values.TryGetValue(name, out var v) && v is not null ? double.Parse(v, CultureInfo.InvariantCulture) : fallback;
+
+    public string String(string name, string fallback) =>
+        values.TryGetValue(name, out var v) && v is not null ? v : fallback;
 
     public bool Flag(string name) => values.ContainsKey(name);
 }

@@ -1,209 +1,550 @@
 using System.Buffers;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Mnigs.Core.Directory;
 
 namespace DirectorySim;
 
+/// <summary>What the simulated daemons do; <see cref="Daemon"/> is what <c>DirectoryService</c> does.</summary>
+internal sealed record Strategy(string Name, bool Push, bool NeighbourPerRound, bool FarPerRound)
+{
+    /// <summary>
+    /// <c>DirectoryService</c>: push on change to every neighbour, and each round one exchange with a
+    /// random neighbour, then one with a random daemon known from scans or the directory.
+    /// </summary>
+    public static readonly Strategy Daemon = new("daemon", Push: true, NeighbourPerRound: true, FarPerRound: true);
+
+    /// <summary>The earlier model: each round one exchange with one random neighbour, nothing else.</summary>
+    public static readonly Strategy Neighbour = new("neighbour", Push: false, NeighbourPerRound: true, FarPerRound: false);
+
+    /// <summary>The earlier <c>--any-partner</c> comparison: each round one exchange with one random daemon anywhere.</summary>
+    public static readonly Strategy Any = new("any", Push: false, NeighbourPerRound: false, FarPerRound: true);
+}
+
+internal sealed record Settings(
+    Strategy Strategy,
+    TimeSpan SyncInterval,
+    TimeSpan Lifetime,
+    TimeSpan Timeout,
+    double LatencyMinMs,
+    double LatencyMaxMs,
+    double Loss);
+
 /// <summary>
-/// Every node of the mesh runs a real <see cref="DirectoryBook"/>; each round every node, in a
-/// random order, runs one <see cref="DirectorySync"/> exchange with one random neighbour (or, with
-/// <c>anyPartner</c>, with any node of the mesh, reached over several hops). Each
-/// message is serialized to UTF-8 JSON, counted, dropped with probability <c>loss</c> (which ends
-/// the exchange, as a timeout would), and parsed by the receiver from those bytes.
+/// An event-driven simulation of <c>DirectoryService</c> on every node of a mesh, in simulated time,
+/// with the real <see cref="DirectoryBook"/> and <see cref="DirectorySync"/> messages. Every message
+/// is serialized to UTF-8 JSON, counted, lost with probability <see cref="Settings.Loss"/>, and
+/// otherwise delivered after a latency drawn per hop (one hop to a neighbour, the shortest path to a
+/// far daemon) and parsed by the receiver from those bytes.
 /// </summary>
 /// <remarks>
-/// A round's exchanges are cut, in their random order, into runs that share no node; the exchanges
-/// of one run go on in parallel, which gives exactly what running them one after the other would.
-/// Partners and losses are drawn beforehand from one seeded generator, so a run is repeatable.
+/// <para>
+/// As in the daemon: an initiator gives an exchange up <see cref="Settings.Timeout"/> after starting
+/// it (TrySyncAsync's 3 s) and drops later answers; a responder still handles a request that reaches
+/// it late (the HTTP request was sent). A node that accepted records as a responder pushes at once
+/// (HandleSyncAsync → OnLearnedAsync); an initiator pushes when its exchange is over and it learned
+/// something (SyncWithAsync). A push starts one exchange with every neighbour at the same time,
+/// the sender included, with no de-duplication of pushes already under way. A round runs
+/// PublishAsync (re-signing at half the lifetime), expires records, then runs its exchanges one
+/// after the other. Each node's timer has its own random phase.
+/// </para>
+/// <para>
+/// Events come out of one priority queue ordered by (time, creating node, that node's counter).
+/// An event touches only its own node's state and creates events at least the shortest latency
+/// later, so the events of a window that short are handled in parallel, each node's in order, and
+/// every random draw comes from the generator of the node handling the event: a run is repeatable
+/// for a seed whatever the number of cores.
+/// </para>
 /// </remarks>
 internal sealed class Simulation
 {
-    public static readonly TimeSpan RoundLength = TimeSpan.FromSeconds(10);
-
-    private static readonly DirectoryBookOptions BookOptions = new() { MaxLifetime = TimeSpan.FromHours(12) };
+    private static readonly DateTimeOffset Epoch = new(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    private const ushort Unreachable = ushort.MaxValue;
 
     private readonly Mesh _mesh;
+    private readonly Settings _settings;
+    private readonly Strategy _strategy;
     private readonly DirectoryBook[] _books;
     private readonly DirectoryBook _truth;
-    private readonly Random _random;
-    private readonly double _loss;
-    private readonly bool _anyPartner;
-    private readonly Dictionary<int, GatewayKey> _keys = [];
-    private readonly Dictionary<int, long> _sequences = [];
-    private readonly Wire[] _wires = [.. Enumerable.Range(0, Environment.ProcessorCount).Select(_ => new Wire())];
-    private readonly int[] _batchOf;
+    private readonly GatewayKey?[] _keys;
+    private readonly DirectoryRecord?[] _published;
+    private readonly bool[] _serving;
+    private readonly long[] _lastSequence;
+    private readonly long[] _counters;
+    private readonly ulong[] _rng;
+    private readonly PriorityQueue<Event, Key> _queue = new(KeyComparer.Instance);
+    private readonly List<(Event Event, Key Key)> _batch = [];
+    private readonly Worker[] _workers;
+    private readonly long _interval, _halfLife, _timeout, _lookahead;
+    private readonly double _latencyMin, _latencySpan;
+    private readonly ushort[]?[] _hops;
+    private ushort[]?[]? _hopsInPartition;
     private bool[]? _side;
 
-    public Simulation(Mesh mesh, Ed25519Verifier verifier, double loss, Random random, bool anyPartner = false)
+    // What the current scenario waits for: every node holding at least these sequences.
+    private (string NodeId, long Sequence)[] _targets = [];
+    private readonly bool[] _complete;
+    private readonly long[] _completedAt;
+    private readonly sbyte[] _completedBy;
+
+    public Simulation(Mesh mesh, IRecordVerifier verifier, Settings settings, int seed)
     {
         _mesh = mesh;
-        _anyPartner = anyPartner;
-        _loss = loss;
-        _random = random;
-        _books = Enumerable.Range(0, mesh.Count).Select(_ => new DirectoryBook(verifier, BookOptions)).ToArray();
-        _truth = new DirectoryBook(verifier, BookOptions);
-        _batchOf = new int[mesh.Count];
+        _settings = settings;
+        _strategy = settings.Strategy;
+        var n = mesh.Count;
+        var bookOptions = new DirectoryBookOptions { MaxLifetime = settings.Lifetime > TimeSpan.FromHours(1) ? settings.Lifetime : TimeSpan.FromHours(1) };
+        _books = [.. Enumerable.Range(0, n).Select(_ => new DirectoryBook(verifier, bookOptions))];
+        _truth = new DirectoryBook(verifier, bookOptions);
+        _keys = new GatewayKey?[n];
+        _published = new DirectoryRecord?[n];
+        _serving = new bool[n];
+        _lastSequence = new long[n];
+        _counters = new long[n];
+        _rng = new ulong[n];
+        var seeds = new Random(seed ^ 0x5eed);
+        for (var i = 0; i < n; i++)
+            _rng[i] = (ulong)seeds.NextInt64() | 1;
+        _workers = [.. Enumerable.Range(0, Environment.ProcessorCount).Select(_ => new Worker(n))];
+        _interval = Micros(settings.SyncInterval);
+        _halfLife = Micros(settings.Lifetime) / 2;
+        _timeout = Micros(settings.Timeout);
+        _latencyMin = settings.LatencyMinMs * 1000;
+        _latencySpan = (settings.LatencyMaxMs - settings.LatencyMinMs) * 1000;
+        _lookahead = Math.Max(1, (long)_latencyMin);
+        _hops = new ushort[]?[n];
+        _complete = new bool[n];
+        _completedAt = new long[n];
+        _completedBy = new sbyte[n];
     }
 
-    public DateTimeOffset Now { get; private set; } = new(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    /// <summary>Simulated time, in microseconds since the start.</summary>
+    public long Now { get; private set; }
 
-    public IReadOnlyCollection<int> Gateways => _keys.Keys;
+    public int Count => _mesh.Count;
 
-    public Traffic Traffic { get; } = new();
+    /// <summary>Counts since the start.</summary>
+    public Traffic Total { get; } = new();
+
+    /// <summary>Counts since <see cref="Window"/>.Reset().</summary>
+    public Traffic Window { get; } = new();
+
+    public int Completed { get; private set; }
+
+    /// <summary>Push exchanges not over yet (answered or given up).</summary>
+    public int OpenPushes { get; private set; }
 
     public DirectoryRecord? LastRecord { get; private set; }
 
-    public DirectoryRecord? LastRecordOf(int node) => _keys.TryGetValue(node, out var key) ? _truth.Find(key.NodeId) : null;
+    public IEnumerable<int> Gateways => Enumerable.Range(0, Count).Where(i => _keys[i] is not null);
 
-    /// <summary>The node signs a new record (one real Ed25519 signature) and holds it; nobody else knows it yet.</summary>
+    public bool IsServing(int node) => _serving[node];
+
+    public DirectoryRecord? Published(int node) => _published[node];
+
+    public IEnumerable<DirectoryBook> Books => _books;
+
+    public static long Micros(TimeSpan span) => span.Ticks / 10;
+
+    /// <summary>Starts every node's round timer with a random phase.</summary>
+    public void Start(Random random)
+    {
+        for (var i = 0; i < Count; i++)
+            Schedule(_workers[0], i, (long)(random.NextDouble() * _interval), new Event(EventKind.Tick, i, null, null));
+        Flush();
+    }
+
+    /// <summary>The node (now a gateway, or one already) signs a new record or its withdrawal, as PublishAsync and WithdrawAsync do.</summary>
     public void Publish(int node, bool withdrawn = false)
     {
-        if (!_keys.TryGetValue(node, out var key))
-            _keys[node] = key = new GatewayKey();
-        // Unix milliseconds, bumped when two publications fall in the same millisecond of simulated time.
-        var sequence = Math.Max(Now.ToUnixTimeMilliseconds(), _sequences.GetValueOrDefault(node) + 1);
-        _sequences[node] = sequence;
-        var record = DirectoryRecord.Sign(key, $"gateway {node}",
-            withdrawn ? [] : [new GatewayAddress("babel", $"fd00:6d6e::{node:x}"), new GatewayAddress("yggdrasil", $"200:6d6e:{node:x}::1")],
-            65533,
-            withdrawn ? [] : [SuiteOffer.Free("babel-wireguard-free"), SuiteOffer.Free("yggdrasil-wireguard-free"), SuiteOffer.At("babel-openvpn-voucher", 0.5m)],
-            _random.Next(0, 32), 32, sequence, Now, Now + TimeSpan.FromHours(12), withdrawn);
-        Require(_books[node].Merge(record, Now).Accepted);
-        Require(_truth.Merge(record, Now).Accepted);
-        LastRecord = record;
+        Publish(node, withdrawn, Now, _workers[0]);
+        Flush();
     }
 
     /// <summary>Cuts every link between the two sides (true/false) until <see cref="Heal"/>.</summary>
-    public void Partition(bool[] side) => _side = side;
-
-    public void Heal() => _side = null;
-
-    public int Converged()
+    public void Partition(bool[] side)
     {
-        var truth = _truth.Summary();
-        return _books.Count(b => b.Summary() == truth);
+        _side = side;
+        _hopsInPartition = new ushort[]?[Count];
     }
 
-    public void Round()
+    public void Heal()
     {
-        var order = Enumerable.Range(0, _mesh.Count).ToArray();
-        _random.Shuffle(order);
-        var plan = new List<Planned>(order.Length);
-        var reachable = new List<int>(8);
-        foreach (var a in order)
+        _side = null;
+        _hopsInPartition = null;
+    }
+
+    /// <summary>From now on, counts when each node first holds at least these records (sequence or newer).</summary>
+    public void Await(IEnumerable<DirectoryRecord> records)
+    {
+        _targets = [.. records.Select(r => (r.NodeId, r.Sequence))];
+        Array.Clear(_complete);
+        Completed = 0;
+        var w = _workers[0];
+        for (var i = 0; i < Count; i++)
+            Check(i, -1, Now, w);
+        Flush();
+    }
+
+    /// <summary>Microseconds since the start at which each node completed (long.MaxValue: not yet), and how.</summary>
+    public (long At, int By)[] Completions() =>
+        [.. Enumerable.Range(0, Count).Select(i => _complete[i] ? (_completedAt[i], (int)_completedBy[i]) : (long.MaxValue, -2))];
+
+    /// <summary>Nodes that hold every gateway's latest unexpired record (or a newer one).</summary>
+    public int InSync()
+    {
+        var now = Clock(Now);
+        DirectoryRecord[] truth;
+        lock (_truth)
+            truth = [.. _truth.Records.Where(r => !r.IsExpired(now))];
+        return _books.Count(b => truth.All(r => b.Find(r.NodeId) is { } mine && mine.Sequence >= r.Sequence));
+    }
+
+    public void RunFor(TimeSpan span) => RunUntil(Now + Micros(span));
+
+    /// <summary>Handles every event up to <paramref name="end"/> (microseconds), then sets the clock there.</summary>
+    public void RunUntil(long end)
+    {
+        Flush();
+        while (_queue.TryPeek(out _, out var first) && first.Time <= end)
         {
-            int partner;
-            if (_anyPartner)
+            var windowEnd = Math.Min(first.Time + _lookahead, end + 1);
+            _batch.Clear();
+            while (_queue.TryPeek(out var e, out var k) && k.Time < windowEnd)
             {
-                // Any daemon the scanner found, however many hops away (on this side of a partition).
-                do
-                    partner = _random.Next(_mesh.Count);
-                while (partner == a || (_side is not null && _side[a] != _side[partner]));
+                _queue.Dequeue();
+                _batch.Add((e, k));
+            }
+            if (_batch.Count < 48 || _workers.Length == 1)
+            {
+                foreach (var (e, k) in _batch)
+                    Handle(e, k.Time, _workers[0]);
             }
             else
             {
-                reachable.Clear();
-                foreach (var b in _mesh.Links[a])
-                    if (_side is null || _side[a] == _side[b])
-                        reachable.Add(b);
-                if (reachable.Count == 0)
-                    continue;
-                partner = reachable[_random.Next(reachable.Count)];
-            }
-            // The first message lost, if any (4 = none): an exchange has at most four messages.
-            var lost = 4;
-            for (var m = 0; m < 4; m++)
-                if (_random.NextDouble() < _loss)
+                Parallel.For(0, _workers.Length, w =>
                 {
-                    lost = m;
-                    break;
-                }
-            plan.Add(new Planned(a, partner, lost));
-        }
-
-        Array.Fill(_batchOf, -1);
-        var batch = 0;
-        var start = 0;
-        for (var k = 0; k < plan.Count; k++)
-        {
-            var (a, b, _) = plan[k];
-            if (_batchOf[a] == batch || _batchOf[b] == batch)
-            {
-                Run(plan, start, k);
-                (batch, start) = (batch + 1, k);
+                    var worker = _workers[w];
+                    foreach (var (e, k) in _batch)
+                        if (e.Node % _workers.Length == w)
+                            Handle(e, k.Time, worker);
+                });
             }
-            _batchOf[a] = _batchOf[b] = batch;
+            Flush();
         }
-        Run(plan, start, plan.Count);
-
-        foreach (var wire in _wires)
-            wire.Traffic.AddTo(Traffic);
-        Traffic.Rounds++;
-        Now += RoundLength;
+        Now = Math.Max(Now, end);
     }
 
-    private void Run(List<Planned> plan, int from, int to)
+    private void Flush()
     {
-        if (to - from < 8 || _wires.Length == 1)
+        foreach (var w in _workers)
         {
-            for (var k = from; k < to; k++)
-                Exchange(plan[k], _wires[0]);
+            foreach (var (e, k) in w.Out)
+                _queue.Enqueue(e, k);
+            w.Out.Clear();
+            w.Traffic.AddTo(Total);
+            w.Traffic.AddTo(Window);
+            w.Traffic.Reset();
+            Completed += w.Completed;
+            OpenPushes += w.PushDelta;
+            w.Completed = w.PushDelta = 0;
+        }
+    }
+
+    private void Handle(Event e, long t, Worker w)
+    {
+        switch (e.Kind)
+        {
+            case EventKind.Tick:
+                Round(e.Node, t, w);
+                break;
+            case EventKind.Request:
+                Answer(e.Exchange!, e.Payload!, t, w);
+                break;
+            case EventKind.Reply:
+                Continue(e.Exchange!, e.Payload!, t, w);
+                break;
+            case EventKind.Timeout:
+                if (!e.Exchange!.Closed)
+                    Close(e.Exchange, t, w, timedOut: true);
+                break;
+        }
+    }
+
+    /// <summary>RoundAsync: publish if due, expire, then one exchange after the other.</summary>
+    private void Round(int a, long t, Worker w)
+    {
+        Schedule(w, a, t + _interval, new Event(EventKind.Tick, a, null, null));
+        var now = Clock(t);
+        if (_serving[a] && _published[a] is { } own && now >= own.IssuedAtTime + TimeSpan.FromTicks(_halfLife * 10))
+            Publish(a, withdrawn: false, t, w);
+        _books[a].Expire(now);
+
+        int neighbour = -1, far = -1;
+        if (_strategy.NeighbourPerRound)
+        {
+            var links = _mesh.Links[a];
+            var reachable = 0;
+            foreach (var b in links)
+                if (Linked(a, b))
+                    reachable++;
+            if (reachable > 0)
+            {
+                var pick = Next(a, reachable);
+                foreach (var b in links)
+                    if (Linked(a, b) && pick-- == 0)
+                    {
+                        neighbour = b;
+                        break;
+                    }
+            }
+        }
+        if (_strategy.FarPerRound && Count > 2)
+        {
+            // Any daemon the scans found, the whole mesh here (across a partition too: it was found before).
+            do
+                far = Next(a, Count);
+            while (far == a || far == neighbour);
+        }
+        if (neighbour >= 0)
+            Begin(a, neighbour, ExchangeKind.RoundNeighbour, far, t, w);
+        else if (far >= 0)
+            Begin(a, far, ExchangeKind.RoundFar, -1, t, w);
+    }
+
+    private void Publish(int node, bool withdrawn, long t, Worker w)
+    {
+        var key = _keys[node] ??= new GatewayKey();
+        var now = Clock(t);
+        // Unix milliseconds, +1 when two publications fall in the same millisecond, as DirectoryService.Sign.
+        var sequence = Math.Max(now.ToUnixTimeMilliseconds(), _lastSequence[node] + 1);
+        _lastSequence[node] = sequence;
+        var name = $"gateway {node}";
+        var record = withdrawn
+            ? DirectoryRecord.Sign(key, name, [], 65533, [], 0, 0, sequence, now, now + _settings.Lifetime, withdrawn: true)
+            : DirectoryRecord.Sign(key, name,
+                [new GatewayAddress("babel", $"fd00:6d6e::{node:x}"), new GatewayAddress("yggdrasil", $"200:6d6e:{node:x}::1")],
+                65533,
+                [SuiteOffer.Free("babel-wireguard-free"), SuiteOffer.Free("yggdrasil-wireguard-free"), SuiteOffer.At("babel-openvpn-voucher", 0.5m)],
+                Next(node, 32), 32, sequence, now, now + _settings.Lifetime, withdrawn: false);
+        Require(_books[node].Merge(record, now).Accepted);
+        lock (_truth)
+        {
+            Require(_truth.Merge(record, now).Accepted);
+            LastRecord = record;
+        }
+        _published[node] = record;
+        _serving[node] = !withdrawn;
+        w.Traffic.Publications++;
+        Check(node, -1, t, w);
+        if (_strategy.Push)
+            PushFrom(node, t, w);
+    }
+
+    /// <summary>PushToNeighboursAsync: one exchange with every neighbour, all at once.</summary>
+    private void PushFrom(int a, long t, Worker w)
+    {
+        foreach (var b in _mesh.Links[a])
+            if (Linked(a, b))
+                Begin(a, b, ExchangeKind.Push, -1, t, w);
+    }
+
+    private void Begin(int a, int b, ExchangeKind kind, int then, long t, Worker w)
+    {
+        var hops = kind == ExchangeKind.RoundFar ? Hops(a, b, w) : Linked(a, b) ? (ushort)1 : Unreachable;
+        var exchange = new Exchange(a, b, kind, hops, then);
+        w.Traffic.Exchanges[(int)kind]++;
+        if (kind == ExchangeKind.Push)
+            w.PushDelta++;
+        Schedule(w, a, t + _timeout, new Event(EventKind.Timeout, a, exchange, null));
+        Send(exchange, DirectorySync.Hello(_books[a]).Next!, toResponder: true, t, w);
+    }
+
+    /// <summary>The responder's side, HandleSyncAsync.</summary>
+    private void Answer(Exchange x, byte[] payload, long t, Worker w)
+    {
+        SyncStep step;
+        using (var doc = JsonDocument.Parse(payload))
+            step = DirectorySync.Answer(_books[x.B], doc.RootElement, Clock(t));
+        Require(step.Error is null, step.Error);
+        w.Traffic.Refused += step.Refused;
+        if (step.Accepted > 0)
+        {
+            Check(x.B, (int)x.Kind, t, w);
+            if (_strategy.Push)
+                PushFrom(x.B, t, w);
+        }
+        if (step.Next is { } next)
+            Send(x, next, toResponder: false, t, w);
+    }
+
+    /// <summary>The initiator's side, SyncWithAsync.</summary>
+    private void Continue(Exchange x, byte[] payload, long t, Worker w)
+    {
+        if (x.Closed)
+            return; // given up already: the answer came too late
+        SyncStep step;
+        using (var doc = JsonDocument.Parse(payload))
+            step = DirectorySync.Continue(_books[x.A], doc.RootElement, Clock(t));
+        Require(step.Error is null, step.Error);
+        w.Traffic.Refused += step.Refused;
+        if (step.Accepted > 0)
+        {
+            x.Learned += step.Accepted;
+            Check(x.A, (int)x.Kind, t, w);
+        }
+        if (step.Next is { } next)
+            Send(x, next, toResponder: true, t, w);
+        else
+            Close(x, t, w, timedOut: false);
+    }
+
+    private void Close(Exchange x, long t, Worker w, bool timedOut)
+    {
+        x.Closed = true;
+        if (timedOut)
+            w.Traffic.TimedOut[(int)x.Kind]++;
+        if (x.Kind == ExchangeKind.Push)
+            w.PushDelta--;
+        if (x.Learned > 0 && _strategy.Push)
+            PushFrom(x.A, t, w);
+        if (x.Then >= 0)
+            Begin(x.A, x.Then, ExchangeKind.RoundFar, -1, t, w);
+    }
+
+    private void Send(Exchange x, JsonObject message, bool toResponder, long t, Worker w)
+    {
+        var sender = toResponder ? x.A : x.B;
+        var bytes = w.Write(message);
+        w.Traffic.Count(message, bytes.Length, x.Hops == Unreachable ? 1 : x.Hops);
+        if (x.Hops == Unreachable || NextDouble(sender) < _settings.Loss)
+        {
+            w.Traffic.Lost++; // the initiator's timeout ends the exchange
             return;
         }
-        Parallel.For(0, _wires.Length, w =>
-        {
-            for (var k = from + w; k < to; k += _wires.Length)
-                Exchange(plan[k], _wires[w]);
-        });
+        var latency = 0.0;
+        for (var h = 0; h < x.Hops; h++)
+            latency += _latencyMin + NextDouble(sender) * _latencySpan;
+        Schedule(w, sender, t + Math.Max(_lookahead, (long)latency),
+            new Event(toResponder ? EventKind.Request : EventKind.Reply, toResponder ? x.B : x.A, x, bytes.ToArray()));
     }
 
-    private void Exchange(Planned planned, Wire wire)
+    private void Check(int node, int by, long t, Worker w)
     {
-        var (a, b, lost) = planned;
-        var step = DirectorySync.Hello(_books[a]);
-        wire.Traffic.Exchanges++;
-        for (var m = 0; step.Next is { } message; m++)
-        {
-            var bytes = wire.Write(message);
-            wire.Traffic.Count(message, bytes.Length);
-            if (m == lost)
-            {
-                wire.Traffic.Lost++;
+        if (_complete[node])
+            return;
+        var book = _books[node];
+        foreach (var (id, sequence) in _targets)
+            if (book.Find(id) is not { } r || r.Sequence < sequence)
                 return;
-            }
-            using var doc = JsonDocument.Parse(bytes);
-            step = m % 2 == 0
-                ? DirectorySync.Answer(_books[b], doc.RootElement, Now)
-                : DirectorySync.Continue(_books[a], doc.RootElement, Now);
-            Require(step.Error is null && step.Refused == 0, step.Error ?? "a record was refused");
+        _complete[node] = true;
+        _completedAt[node] = t;
+        _completedBy[node] = (sbyte)by;
+        w.Completed++;
+    }
+
+    private bool Linked(int a, int b) => _side is null || _side[a] == _side[b];
+
+    private ushort Hops(int a, int b, Worker w)
+    {
+        var rows = _side is null ? _hops : _hopsInPartition!;
+        var row = rows[a] ??= _mesh.HopsWithin(a, _side, w.Queue);
+        return row[b];
+    }
+
+    private void Schedule(Worker w, int creator, long time, Event e) => w.Out.Add((e, new Key(time, creator, ++_counters[creator])));
+
+    private static DateTimeOffset Clock(long micros) => Epoch.AddTicks(micros * 10);
+
+    // SplitMix64, one state per node: only the thread handling a node's events draws from it.
+    private ulong NextRaw(int node)
+    {
+        var z = _rng[node] += 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+
+    private double NextDouble(int node) => (NextRaw(node) >> 11) * (1.0 / (1UL << 53));
+
+    private int Next(int node, int bound) => (int)((NextRaw(node) >> 33) * (ulong)bound >> 31);
+
+    private static void Require(bool condition, string? what = null)
+    {
+        if (!condition)
+            throw new InvalidOperationException(what ?? "a merge failed");
+    }
+
+    private enum EventKind : byte
+    {
+        Tick,
+        Request,
+        Reply,
+        Timeout,
+    }
+
+    private readonly record struct Event(EventKind Kind, int Node, Exchange? Exchange, byte[]? Payload);
+
+    private readonly record struct Key(long Time, int Creator, long Counter);
+
+    private sealed class KeyComparer : IComparer<Key>
+    {
+        public static readonly KeyComparer Instance = new();
+
+        public int Compare(Key x, Key y)
+        {
+            var c = x.Time.CompareTo(y.Time);
+            if (c != 0)
+                return c;
+            c = x.Creator.CompareTo(y.Creator);
+            return c != 0 ? c : x.Counter.CompareTo(y.Counter);
         }
     }
 
-    private static void Require(bool condition, string what = "a merge failed")
+    /// <summary>One exchange; only the initiator's events change it.</summary>
+    private sealed class Exchange(int a, int b, ExchangeKind kind, ushort hops, int then)
     {
-        if (!condition)
-            throw new InvalidOperationException(what);
+        public int A { get; } = a;
+
+        public int B { get; } = b;
+
+        public ExchangeKind Kind { get; } = kind;
+
+        /// <summary>Links each message crosses; <see cref="Unreachable"/> across a partition.</summary>
+        public ushort Hops { get; } = hops;
+
+        /// <summary>The far daemon to sync with once this exchange is over (RoundAsync's second peer), or -1.</summary>
+        public int Then { get; } = then;
+
+        public bool Closed { get; set; }
+
+        public int Learned { get; set; }
     }
 
-    private readonly record struct Planned(int Initiator, int Responder, int LostMessage);
-
-    /// <summary>One thread's serializer and counters.</summary>
-    private sealed class Wire
+    /// <summary>One thread's serializer, counters and new events.</summary>
+    private sealed class Worker(int nodes)
     {
         private readonly ArrayBufferWriter<byte> _buffer = new(64 * 1024);
-        private readonly Utf8JsonWriter _writer;
+        private Utf8JsonWriter? _writer;
 
-        public Wire() => _writer = new Utf8JsonWriter(_buffer);
+        public List<(Event Event, Key Key)> Out { get; } = [];
 
         public Traffic Traffic { get; } = new();
 
-        public ReadOnlyMemory<byte> Write(System.Text.Json.Nodes.JsonObject message)
+        public int[] Queue { get; } = new int[nodes];
+
+        public int Completed { get; set; }
+
+        public int PushDelta { get; set; }
+
+        public ReadOnlySpan<byte> Write(JsonObject message)
         {
             _buffer.ResetWrittenCount();
+            _writer ??= new Utf8JsonWriter(_buffer);
             _writer.Reset();
             message.WriteTo(_writer);
             _writer.Flush();
-            return _buffer.WrittenMemory;
+            return _buffer.WrittenSpan;
         }
     }
 }

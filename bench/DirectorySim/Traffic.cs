@@ -2,53 +2,75 @@ using System.Text.Json.Nodes;
 
 namespace DirectorySim;
 
-/// <summary>Messages and bytes on the simulated wire (the JSON of each sync message, without HTTP or JSON-RPC framing).</summary>
+/// <summary>Why an exchange was started, as in <c>DirectoryService</c>.</summary>
+internal enum ExchangeKind
+{
+    /// <summary>Push on change: the node accepted or published something and syncs with every neighbour at once.</summary>
+    Push,
+
+    /// <summary>The periodic round's exchange with one random neighbour.</summary>
+    RoundNeighbour,
+
+    /// <summary>The periodic round's exchange with one random daemon known from scans or the directory, several hops away.</summary>
+    RoundFar,
+}
+
+/// <summary>
+/// Messages and bytes on the simulated wire (the JSON of each sync message, without HTTP or JSON-RPC
+/// framing). <see cref="AirBytes"/> counts a message once per link it crosses, so it includes what
+/// the nodes on the path relay for a far exchange.
+/// </summary>
 internal sealed class Traffic
 {
-    public int Rounds { get; set; }
-
-    public long Exchanges { get; set; }
-
     public long Messages { get; private set; }
 
     public long Bytes { get; private set; }
 
-    public long Lost { get; set; }
-
-    public long Digests { get; private set; }
-
-    public long RecordsSent { get; private set; }
+    public long AirBytes { get; private set; }
 
     public int LargestMessage { get; private set; }
 
-    public void Count(JsonObject message, int bytes)
+    public long Lost { get; set; }
+
+    public long Refused { get; set; }
+
+    public long Publications { get; set; }
+
+    public long[] Exchanges { get; } = new long[3];
+
+    public long[] TimedOut { get; } = new long[3];
+
+    public void Count(JsonObject message, int bytes, int hops)
     {
+        _ = message;
         Messages++;
         Bytes += bytes;
+        AirBytes += (long)bytes * hops;
         LargestMessage = Math.Max(LargestMessage, bytes);
-        if (message.ContainsKey("digest"))
-            Digests++;
-        if (message["records"] is JsonArray records)
-            RecordsSent += records.Count;
     }
 
-    /// <summary>Adds these counts to <paramref name="total"/> and starts again from zero (rounds excepted).</summary>
+    /// <summary>Adds these counts to <paramref name="total"/>.</summary>
     public void AddTo(Traffic total)
     {
-        total.Exchanges += Exchanges;
         total.Messages += Messages;
         total.Bytes += Bytes;
+        total.AirBytes += AirBytes;
         total.Lost += Lost;
-        total.Digests += Digests;
-        total.RecordsSent += RecordsSent;
+        total.Refused += Refused;
+        total.Publications += Publications;
         total.LargestMessage = Math.Max(total.LargestMessage, LargestMessage);
-        Reset();
+        for (var k = 0; k < Exchanges.Length; k++)
+        {
+            total.Exchanges[k] += Exchanges[k];
+            total.TimedOut[k] += TimedOut[k];
+        }
     }
 
     public void Reset()
     {
-        Rounds = 0;
-        Exchanges = Messages = Bytes = Lost = Digests = RecordsSent = 0;
+        Messages = Bytes = AirBytes = Lost = Refused = Publications = 0;
         LargestMessage = 0;
+        Array.Clear(Exchanges);
+        Array.Clear(TimedOut);
     }
 }

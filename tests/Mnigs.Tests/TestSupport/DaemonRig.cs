@@ -155,6 +155,7 @@ internal sealed class DaemonRig : IAsyncDisposable
         NodeKey = NodeKey.LoadOrCreate(Path.Combine(config.StateDir, "node.key"));
         Directory = new DirectoryService(config, new NodeKeyRecords(NodeKey), Networks, Gateway, Scanner, Store, rpc, Clock,
             NullLogger<DirectoryService>.Instance);
+        await Directory.LoadAsync(CancellationToken.None);
 
         await Gateway.StartAsync(facts, CancellationToken.None);
         await Subscriber.StartAsync(facts, CancellationToken.None);
