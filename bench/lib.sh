@@ -69,9 +69,12 @@ wait_rpc() {
 
 # machine: one line about this host for the report.
 machine() {
-    local cpu
+    local cpu mem
     cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
-    echo "$(nproc) cores ($cpu), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), kernel $(uname -r), .NET SDK $(dotnet --version); host CPU busy just before measuring: ${BENCH_BUSY:-?} %; load average (1, 5, 15 min) at the start: $BENCH_LOAD_START, at the end: $(cut -d" " -f1-3 /proc/loadavg)"
+    mem=$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
+    echo "$(nproc) cores ($cpu), $mem, kernel $(uname -r), .NET SDK $(dotnet --version);" \
+        "host CPU busy just before measuring: ${BENCH_BUSY:-?} %;" \
+        "load average (1, 5, 15 min) at the start: $BENCH_LOAD_START, at the end: $(cut -d" " -f1-3 /proc/loadavg)"
 }
 
 # publish_bare DIR: bench/BareEndpoint (a minimal NativeAOT Kestrel JSON-RPC endpoint) into DIR.

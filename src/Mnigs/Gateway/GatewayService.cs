@@ -94,6 +94,22 @@ public sealed class GatewayService
                    select new Suite(n, t.Name, p.Name)];
     }
 
+    private sealed record NodeInfoCache(object Networks, int Sessions, byte[] Bytes);
+
+    private volatile NodeInfoCache? _nodeInfoCache;
+
+    /// <summary>nodeInfo serialized, cached until the networks or the sessions change: it is the hottest public method (every scan asks it).</summary>
+    public byte[] NodeInfoBytes()
+    {
+        var networks = _networks.Snapshots;
+        var sessions = _book.Count;
+        if (_nodeInfoCache is { } cached && ReferenceEquals(cached.Networks, networks) && cached.Sessions == sessions)
+            return cached.Bytes;
+        var bytes = System.Text.Encoding.UTF8.GetBytes(NodeInfo().ToJsonString());
+        _nodeInfoCache = new NodeInfoCache(networks, sessions, bytes);
+        return bytes;
+    }
+
     public JsonObject NodeInfo()
     {
         var suites = new JsonArray();

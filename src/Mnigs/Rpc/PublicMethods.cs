@@ -10,7 +10,7 @@ public static class PublicMethods
 {
     public static IEnumerable<RpcMethod> For(GatewayService gateway, NetworkMonitor networks, Discovery.DirectoryService directory) =>
     [
-        new("nodeInfo", [], Admin: false, (_, _) => ValueTask.FromResult(gateway.NodeInfo())),
+        new("nodeInfo", [], Admin: false, (_, _) => ValueTask.FromResult(gateway.NodeInfo())) { Serialized = gateway.NodeInfoBytes },
         new("requestConnection", ["sid", "name", "port", "method", "options"], Admin: false,
             async (call, ct) => await gateway.RequestConnectionAsync(call, ct)),
         new("renewConnection", ["sid"], Admin: false, async (call, ct) => await gateway.RenewConnectionAsync(call, ct)),

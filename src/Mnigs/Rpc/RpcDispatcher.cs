@@ -33,6 +33,9 @@ public sealed class RpcDispatcher(IEnumerable<RpcMethod> methods, Func<IPAddress
         if (!_methods.TryGetValue(request.Method, out var method))
             return request.IsNotification ? null : ErrorResponse(JsonRpcError.MethodNotFound, request.Id);
 
+        if (method.Serialized is { } serialized && !method.Admin && HasNoParams(request.Params))
+            return request.IsNotification ? null : RawResultResponse(serialized(), request.Id);
+
         JsonObject result;
         if (method.Admin && !isAuthorized(caller))
         {
@@ -73,6 +76,17 @@ public sealed class RpcDispatcher(IEnumerable<RpcMethod> methods, Func<IPAddress
 
         return request.IsNotification ? null : ResultResponse(result, request.Id);
     }
+
+    private static bool HasNoParams(JsonElement? p) =>
+        p is null || (p.Value.ValueKind == JsonValueKind.Array && p.Value.GetArrayLength() == 0)
+        || (p.Value.ValueKind == JsonValueKind.Object && !p.Value.EnumerateObject().Any());
+
+    public static byte[] RawResultResponse(byte[] result, JsonElement? id) =>
+        Write(w =>
+        {
+            w.WritePropertyName("result");
+            w.WriteRawValue(result, skipInputValidation: true);
+        }, id);
 
     public static byte[] ResultResponse(JsonNode result, JsonElement? id) =>
         Write(w =>

@@ -23,9 +23,9 @@ public static class RpcEndpoint
             byte[] body;
             try
             {
-                body = await ReadBody(http.Request.Body, ct);
+                body = await ReadBody(http.Request, ct);
             }
-            catch (InvalidDataException)
+            catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
             {
                 await Respond(http, StatusCodes.Status413PayloadTooLarge,
                     RpcDispatcher.ErrorResponse(new(-32600, "Invalid Request: body larger than 64 KiB"), null), ct);
@@ -50,16 +50,32 @@ public static class RpcEndpoint
         await http.Response.Body.WriteAsync(body, ct);
     }
 
-    private static async Task<byte[]> ReadBody(Stream stream, CancellationToken ct)
+    private static async Task<byte[]> ReadBody(HttpRequest request, CancellationToken ct)
     {
-        using var memory = new MemoryStream();
-        var buffer = new byte[8192];
-        int read;
-        while ((read = await stream.ReadAsync(buffer, ct)) > 0)
+        // The common case: a small body with its length announced; read exactly that, nothing more allocated.
+        if (request.ContentLength is { } length and <= MaxBodyBytes)
         {
-            if (memory.Length + read > MaxBodyBytes)
-                throw new InvalidDataException("body too large");
-            memory.Write(buffer, 0, read);
+            var body = new byte[length];
+            await request.Body.ReadExactlyAsync(body, ct);
+            if (await request.Body.ReadAsync(new byte[1], ct) > 0)
+                throw new InvalidDataException("body longer than announced");
+            return body;
+        }
+        using var memory = new MemoryStream();
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(8192);
+        try
+        {
+            int read;
+            while ((read = await request.Body.ReadAsync(buffer, ct)) > 0)
+            {
+                if (memory.Length + read > MaxBodyBytes)
+                    throw new InvalidDataException("body too large");
+                memory.Write(buffer, 0, read);
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
         return memory.ToArray();
     }
