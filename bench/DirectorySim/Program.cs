@@ -13,6 +13,7 @@ using Mnigs.Core.Directory;
 //        [--latency-min-ms 5] [--latency-max-ms 20]           one hop; a far daemon: one draw per hop of the shortest path
 //        [--gateways-percent 1] [--nearest 3] [--partition-seconds 200] [--steady-seconds <lifetime/2>]
 //        [--max-seconds 1800] [--verify-every-merge]
+//        [--exact]                      serialize and parse every message (slower; the same tables)
 // Prints markdown tables (docs/BENCHMARKS.md, "Directory at scale (simulation)").
 
 var options = Options.Parse(args);
@@ -38,7 +39,8 @@ var settings = new Settings(
     TimeSpan.FromSeconds(options.Double("timeout", 3)),
     options.Double("latency-min-ms", 5),
     options.Double("latency-max-ms", 20),
-    options.Double("loss", 0.05));
+    options.Double("loss", 0.05),
+    options.Flag("exact"));
 var maxSeconds = options.Double("max-seconds", 1800);
 var partitionSeconds = options.Double("partition-seconds", 200);
 var steadySeconds = options.Double("steady-seconds", settings.Lifetime.TotalSeconds / 2);
@@ -55,7 +57,8 @@ Console.WriteLine($"## N = {n}, mode {strategy.Name}: {gatewayCount} gateways, m
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"(seed {seed}; {settings.Loss:P0} message loss; {settings.LatencyMinMs:0.#}-{settings.LatencyMaxMs:0.#} ms per hop; rounds every {interval:0.#} s; " +
     $"records live {settings.Lifetime.TotalSeconds:0} s, re-signed at half; exchanges given up after {settings.Timeout.TotalSeconds:0.#} s; " +
-    $"{(verifyEveryMerge ? "every signature check performed" : "signature checks remembered per (signature, bytes)")}; mesh built in {clock.Elapsed.TotalSeconds:F1} s)"));
+    $"{(verifyEveryMerge ? "every signature check performed" : "signature checks remembered per (signature, bytes)")}; " +
+    $"{(settings.Exact ? "every message serialized and parsed" : "each distinct message serialized and parsed once")}; mesh built in {clock.Elapsed.TotalSeconds:F1} s)"));
 Console.WriteLine();
 Console.WriteLine("| scenario | mode | seconds to 50 % / 90 % / 99 % / all nodes | rounds | nodes completed by a round exchange | messages / node | KiB / node | messages / node / min | KiB / node / min | KiB / node / min with relaying | largest message (B) | wall (s) |");
 Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
@@ -120,7 +123,7 @@ Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"records refused: {string.Join(", ", rejections.DefaultIfEmpty("none"))}; {t.Publications} records signed; {sim.Now / 1e6:F0} s simulated."));
 Console.WriteLine($"One Ed25519 verification: {Ed25519Verifier.MeasureMicroseconds(sim.LastRecord!):F0} µs here; record size {sim.LastRecord!.Size} bytes; " +
     $"{verifier.Performed} real verifications for {verifier.Requested} requested; " +
-    $"total {total.Elapsed.TotalSeconds:F0} s, {GC.GetTotalAllocatedBytes() / 1e9:F1} GB allocated, {Environment.ProcessorCount} cores.");
+    $"total {total.Elapsed.TotalSeconds:F0} s ({GC.GetTotalPauseDuration().TotalSeconds:F0} s paused by the GC, {Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds:F0} s of CPU), {GC.GetTotalAllocatedBytes() / 1e9:F1} GB allocated, {Environment.ProcessorCount} cores.");
 
 static string Percent(long part, long whole) => whole == 0 ? "–" : ((double)part / whole).ToString("P1", CultureInfo.InvariantCulture);
 

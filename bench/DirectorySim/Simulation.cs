@@ -28,14 +28,16 @@ internal sealed record Settings(
     TimeSpan Timeout,
     double LatencyMinMs,
     double LatencyMaxMs,
-    double Loss);
+    double Loss,
+    bool Exact);
 
 /// <summary>
 /// An event-driven simulation of <c>DirectoryService</c> on every node of a mesh, in simulated time,
 /// with the real <see cref="DirectoryBook"/> and <see cref="DirectorySync"/> messages. Every message
-/// is serialized to UTF-8 JSON, counted, lost with probability <see cref="Settings.Loss"/>, and
+/// is counted at its size in UTF-8 JSON, lost with probability <see cref="Settings.Loss"/>, and
 /// otherwise delivered after a latency drawn per hop (one hop to a neighbour, the shortest path to a
-/// far daemon) and parsed by the receiver from those bytes.
+/// far daemon). With <see cref="Settings.Exact"/> each message is serialized and the receiver parses
+/// it from those bytes; otherwise each distinct message is (see <see cref="MessageCache"/>).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -75,6 +77,8 @@ internal sealed class Simulation
     private readonly PriorityQueue<Event, Key> _queue = new(KeyComparer.Instance);
     private readonly List<(Event Event, Key Key)> _batch = [];
     private readonly Worker[] _workers;
+    private readonly MessageCache _cache = new();
+    private readonly InSyncMessage _inSync;
     private readonly long _interval, _halfLife, _timeout, _lookahead;
     private readonly double _latencyMin, _latencySpan;
     private readonly ushort[]?[] _hops;
@@ -116,6 +120,7 @@ internal sealed class Simulation
         _complete = new bool[n];
         _completedAt = new long[n];
         _completedBy = new sbyte[n];
+        _inSync = new InSyncMessage(_cache.InSyncSize);
     }
 
     /// <summary>Simulated time, in microseconds since the start.</summary>
@@ -249,6 +254,8 @@ internal sealed class Simulation
             OpenPushes += w.PushDelta;
             w.Completed = w.PushDelta = 0;
         }
+        if (_cache.Count > 100_000)
+            _cache.Clear(); // the messages come out the same when built again
     }
 
     private void Handle(Event e, long t, Worker w)
@@ -357,44 +364,125 @@ internal sealed class Simulation
         if (kind == ExchangeKind.Push)
             w.PushDelta++;
         Schedule(w, a, t + _timeout, new Event(EventKind.Timeout, a, exchange, null));
-        Send(exchange, DirectorySync.Hello(_books[a]).Next!, toResponder: true, t, w);
+        if (_settings.Exact)
+            Send(exchange, DirectorySync.Hello(_books[a]).Next!, toResponder: true, t, w);
+        else
+            Send(exchange, new HelloMessage(_books[a].Summary(), _cache.HelloSize), _cache.HelloSize, toResponder: true, t, w);
     }
 
     /// <summary>The responder's side, HandleSyncAsync.</summary>
-    private void Answer(Exchange x, byte[] payload, long t, Worker w)
+    private void Answer(Exchange x, object payload, long t, Worker w)
     {
-        SyncStep step;
-        using (var doc = JsonDocument.Parse(payload))
-            step = DirectorySync.Answer(_books[x.B], doc.RootElement, Clock(t));
-        Require(step.Error is null, step.Error);
-        w.Traffic.Refused += step.Refused;
-        if (step.Accepted > 0)
+        var book = _books[x.B];
+        var now = Clock(t);
+        int accepted;
+        if (payload is byte[] json)
         {
-            Check(x.B, (int)x.Kind, t, w);
-            if (_strategy.Push)
-                PushFrom(x.B, t, w);
+            SyncStep step;
+            using (var doc = JsonDocument.Parse(json))
+                step = DirectorySync.Answer(book, doc.RootElement, now);
+            Require(step.Error is null, step.Error);
+            w.Traffic.Refused += step.Refused;
+            accepted = step.Accepted;
+            Learned(x.B, accepted, x.Kind, t, w);
+            if (step.Next is { } next)
+                Send(x, next, toResponder: false, t, w);
+            return;
         }
-        if (step.Next is { } next)
-            Send(x, next, toResponder: false, t, w);
+        Message reply;
+        switch (payload)
+        {
+            case HelloMessage hello:
+                accepted = 0;
+                reply = hello.Summary == book.Summary() ? _inSync : _cache.Digest(book, now);
+                break;
+            case OfferMessage offer:
+                accepted = Merge(book, offer.Records, now, w);
+                reply = _cache.Reply(book, offer, now);
+                break;
+            default:
+                throw new InvalidOperationException($"a request must be a hello or an offer, not {payload.GetType().Name}");
+        }
+        Learned(x.B, accepted, x.Kind, t, w);
+        Send(x, reply, reply.Size, toResponder: false, t, w);
+    }
+
+    /// <summary>HandleSyncAsync → OnLearnedAsync: the responder pushes as soon as it accepted something.</summary>
+    private void Learned(int node, int accepted, ExchangeKind kind, long t, Worker w)
+    {
+        if (accepted == 0)
+            return;
+        Check(node, (int)kind, t, w);
+        if (_strategy.Push)
+            PushFrom(node, t, w);
+    }
+
+    /// <summary>As DirectorySync.MergeAll, with records read already.</summary>
+    private static int Merge(DirectoryBook book, DirectoryRecord[] records, DateTimeOffset now, Worker w)
+    {
+        var accepted = 0;
+        foreach (var record in records)
+        {
+            var result = book.Merge(record, now);
+            if (result.Accepted)
+                accepted++;
+            else if (result.Outcome == MergeOutcome.Rejected)
+                w.Traffic.Refused++;
+        }
+        return accepted;
     }
 
     /// <summary>The initiator's side, SyncWithAsync.</summary>
-    private void Continue(Exchange x, byte[] payload, long t, Worker w)
+    private void Continue(Exchange x, object payload, long t, Worker w)
     {
         if (x.Closed)
             return; // given up already: the answer came too late
-        SyncStep step;
-        using (var doc = JsonDocument.Parse(payload))
-            step = DirectorySync.Continue(_books[x.A], doc.RootElement, Clock(t));
-        Require(step.Error is null, step.Error);
-        w.Traffic.Refused += step.Refused;
-        if (step.Accepted > 0)
+        var book = _books[x.A];
+        var now = Clock(t);
+        int accepted;
+        Message? next = null;
+        if (payload is byte[] json)
         {
-            x.Learned += step.Accepted;
+            SyncStep step;
+            using (var doc = JsonDocument.Parse(json))
+                step = DirectorySync.Continue(book, doc.RootElement, now);
+            Require(step.Error is null, step.Error);
+            w.Traffic.Refused += step.Refused;
+            accepted = step.Accepted;
+            if (accepted > 0)
+            {
+                x.Learned += accepted;
+                Check(x.A, (int)x.Kind, t, w);
+            }
+            if (step.Next is { } request)
+                Send(x, request, toResponder: true, t, w);
+            else
+                Close(x, t, w, timedOut: false);
+            return;
+        }
+        switch (payload)
+        {
+            case InSyncMessage:
+                accepted = 0;
+                break;
+            case DigestMessage digest:
+                accepted = 0;
+                var offer = _cache.Offer(book, digest, now);
+                next = offer == OfferMessage.None ? null : offer;
+                break;
+            case RecordsMessage records:
+                accepted = Merge(book, records.Records, now, w);
+                break;
+            default:
+                throw new InvalidOperationException($"an answer must be inSync, a digest or records, not {payload.GetType().Name}");
+        }
+        if (accepted > 0)
+        {
+            x.Learned += accepted;
             Check(x.A, (int)x.Kind, t, w);
         }
-        if (step.Next is { } next)
-            Send(x, next, toResponder: true, t, w);
+        if (next is not null)
+            Send(x, next, next.Size, toResponder: true, t, w);
         else
             Close(x, t, w, timedOut: false);
     }
@@ -414,9 +502,14 @@ internal sealed class Simulation
 
     private void Send(Exchange x, JsonObject message, bool toResponder, long t, Worker w)
     {
-        var sender = toResponder ? x.A : x.B;
         var bytes = w.Write(message);
-        w.Traffic.Count(message, bytes.Length, x.Hops == Unreachable ? 1 : x.Hops);
+        Send(x, bytes.ToArray(), bytes.Length, toResponder, t, w);
+    }
+
+    private void Send(Exchange x, object payload, int size, bool toResponder, long t, Worker w)
+    {
+        var sender = toResponder ? x.A : x.B;
+        w.Traffic.Count(size, x.Hops == Unreachable ? 1 : x.Hops);
         if (x.Hops == Unreachable || NextDouble(sender) < _settings.Loss)
         {
             w.Traffic.Lost++; // the initiator's timeout ends the exchange
@@ -426,7 +519,7 @@ internal sealed class Simulation
         for (var h = 0; h < x.Hops; h++)
             latency += _latencyMin + NextDouble(sender) * _latencySpan;
         Schedule(w, sender, t + Math.Max(_lookahead, (long)latency),
-            new Event(toResponder ? EventKind.Request : EventKind.Reply, toResponder ? x.B : x.A, x, bytes.ToArray()));
+            new Event(toResponder ? EventKind.Request : EventKind.Reply, toResponder ? x.B : x.A, x, payload));
     }
 
     private void Check(int node, int by, long t, Worker w)
@@ -483,7 +576,7 @@ internal sealed class Simulation
         Timeout,
     }
 
-    private readonly record struct Event(EventKind Kind, int Node, Exchange? Exchange, byte[]? Payload);
+    private readonly record struct Event(EventKind Kind, int Node, Exchange? Exchange, object? Payload);
 
     private readonly record struct Key(long Time, int Creator, long Counter);
 

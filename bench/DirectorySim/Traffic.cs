@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace DirectorySim;
 
 /// <summary>Why an exchange was started, as in <c>DirectoryService</c>.</summary>
@@ -40,9 +38,8 @@ internal sealed class Traffic
 
     public long[] TimedOut { get; } = new long[3];
 
-    public void Count(JsonObject message, int bytes, int hops)
+    public void Count(int bytes, int hops)
     {
-        _ = message;
         Messages++;
         Bytes += bytes;
         AirBytes += (long)bytes * hops;

@@ -204,10 +204,13 @@ public sealed class DirectoryService
         await PublishAsync(ct);
         List<DirectoryRecord> expired;
         lock (_gate)
+        {
             expired = [.. _book.Expire(_time.GetUtcNow())];
+            foreach (var r in expired)
+                _persisted.Remove(r.NodeId);
+        }
         foreach (var r in expired)
         {
-            _persisted.Remove(r.NodeId);
             await _store.DeleteDirectoryRecordAsync(r.NodeId, ct);
             _log.LogInformation("Directory: {Record} expired", r);
         }
@@ -225,12 +228,14 @@ public sealed class DirectoryService
     /// <summary>At start: ask every neighbour at once, so a node that has just joined knows the gateways before any scan.</summary>
     public async Task BootstrapAsync(CancellationToken ct)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var neighbours = await NeighboursAsync(ct);
         await Task.WhenAll(neighbours.Select(n => TrySyncAsync(n, ct)));
         int live;
         lock (_gate)
-            live = _book.Live(_time.GetUtcNow()).Count;
-        _log.LogInformation("Directory: bootstrapped from {Neighbours} neighbours, {Live} gateways known", neighbours.Count, live);
+            live = _book.Live(_time.GetUtcNow()).Count(r => r.NodeId != _keys.NodeId);
+        _log.LogInformation("Directory: bootstrapped from {Neighbours} neighbours in {Ms} ms, {Live} gateways known",
+            neighbours.Count, (int)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds, live);
     }
 
     private DirectoryRecord? BuildOwnRecord(bool force)

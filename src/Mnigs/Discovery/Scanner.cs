@@ -38,11 +38,24 @@ public sealed class Scanner(MnigsConfig config, NetworkMonitor networks, RpcClie
             var previous = _task;
             var cts = CancellationTokenSource.CreateLinkedTokenSource(stop);
             _running = cts;
+            // Progress shows from this moment, so a caller polling status never mistakes the previous scan for this one.
+            _progress = new ScanProgress(0, 0, 0, 0, 0);
             _task = Task.Run(async () =>
             {
-                if (previous is not null)
-                    await previous.ContinueWith(_ => { }, TaskScheduler.Default);
-                return await RunAsync(cts.Token);
+                try
+                {
+                    if (previous is not null)
+                        await previous.ContinueWith(_ => { }, TaskScheduler.Default);
+                    return await RunAsync(cts.Token);
+                }
+                finally
+                {
+                    lock (_gate)
+                    {
+                        if (_running == cts)
+                            _progress = null;
+                    }
+                }
             }, CancellationToken.None);
             return _task;
         }
@@ -150,14 +163,39 @@ public sealed class Scanner(MnigsConfig config, NetworkMonitor networks, RpcClie
         foreach (var g in distinct)
             await store.UpsertGatewayAsync(g, ct);
         var hostList = hosts.Values.OrderBy(h => h.Kind).ThenBy(h => h.Address.ToString(), StringComparer.Ordinal).ToList();
-        var linkList = links.Keys.Select(l => new ScanLink(l.Item1, l.Item2, l.Item3)).ToList();
+        var linkList = CanonicalLinks(hostList, links.Keys);
         await store.FinishScanAsync(scanId, hostList, linkList, ct);
         var summary = new ScanSummary(scanId, started, DateTimeOffset.UtcNow, probed, hostList, linkList, distinct);
         Last = summary;
-        _progress = null;
         log.LogInformation("Scan {Scan} finished in {Ms} ms: probed {Probed}, {Nodes} daemons answered, {Gateways} gateways",
-            scanId, (int)(summary.Finished - started).TotalMilliseconds, probed, hostList.Count(h => h.RpcOk && h.Kind != ScanHostKind.Self), distinct.Count);
+            scanId, (int)(summary.Finished - started).TotalMilliseconds, probed, summary.Daemons, distinct.Count);
         return summary;
+    }
+
+    /// <summary>
+    /// One link per pair of nodes: a node answers on each of its addresses (IPv4 and IPv6), so every
+    /// address is replaced by its node's first one (IPv4 before IPv6) before links are counted.
+    /// </summary>
+    private static List<ScanLink> CanonicalLinks(IReadOnlyList<ScanHost> hosts, IEnumerable<(IPAddress, IPAddress, string)> links)
+    {
+        var canonical = hosts
+            .Where(h => h.NodeId is not null || h.Kind == ScanHostKind.Self)
+            .GroupBy(h => h.Kind == ScanHostKind.Self ? "" : h.NodeId!)
+            .SelectMany(g =>
+            {
+                var first = g.Select(h => h.Address)
+                    .OrderBy(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 0 : 1)
+                    .ThenBy(a => a.ToString(), StringComparer.Ordinal)
+                    .First();
+                return g.Select(h => (h.Address, First: first));
+            })
+            .ToDictionary(p => p.Address, p => p.First);
+        IPAddress Of(IPAddress a) => canonical.GetValueOrDefault(a, a);
+        return [.. links
+            .Select(l => Ordered(Of(l.Item1), Of(l.Item2), l.Item3))
+            .Where(l => !l.Item1.Equals(l.Item2))
+            .Distinct()
+            .Select(l => new ScanLink(l.Item1, l.Item2, l.Item3))];
     }
 
     private async Task<(JsonObject Info, int Port)?> ProbeAsync(IPAddress host, CancellationToken ct)
@@ -250,4 +288,8 @@ public sealed class Scanner(MnigsConfig config, NetworkMonitor networks, RpcClie
 public sealed record ScanProgress(long ScanId, int Known, int Probed, int Gateways, int Depth);
 
 public sealed record ScanSummary(long ScanId, DateTimeOffset Started, DateTimeOffset Finished, int Probed,
-    IReadOnlyList<ScanHost> Hosts, IReadOnlyList<ScanLink> Links, IReadOnlyList<GatewayRecord> Gateways);
+    IReadOnlyList<ScanHost> Hosts, IReadOnlyList<ScanLink> Links, IReadOnlyList<GatewayRecord> Gateways)
+{
+    /// <summary>Other daemons that answered, counted once each however many addresses they answered on.</summary>
+    public int Daemons => Hosts.Where(h => h.RpcOk && h.Kind != ScanHostKind.Self).Select(h => h.NodeId ?? h.Address.ToString()).Distinct().Count();
+}

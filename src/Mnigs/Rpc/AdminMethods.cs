@@ -161,7 +161,7 @@ public sealed class AdminMethods(
             ["startedAt"] = summary.Started.ToUnixTimeMilliseconds(),
             ["finishedAt"] = summary.Finished.ToUnixTimeMilliseconds(),
             ["probed"] = summary.Probed,
-            ["nodes"] = summary.Hosts.Count(h => h.RpcOk && h.Kind != ScanHostKind.Self),
+            ["nodes"] = summary.Daemons,
             ["hosts"] = hosts,
             ["links"] = links,
             ["gateways"] = new JsonArray([.. summary.Gateways.Select(g => (JsonNode)Describe(g))]),

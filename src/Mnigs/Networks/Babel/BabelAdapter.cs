@@ -32,8 +32,28 @@ public sealed class BabelAdapter(BabelOptions options, ILogger<BabelAdapter> log
         }
     }
 
-    /// <summary>babeld's whole state: interfaces, neighbours, redistributed routes (xroutes) and learned routes.</summary>
+    private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(1);
+    private readonly Lock _cacheGate = new();
+    private (long At, BabelDump Dump)? _cache;
+
+    /// <summary>
+    /// babeld's whole state: interfaces, neighbours, redistributed routes (xroutes) and learned routes.
+    /// A dump is reused for a second, so a burst of peers' meshNeighbours calls costs babeld one conversation.
+    /// </summary>
     public async Task<BabelDump> DumpAsync(CancellationToken ct)
+    {
+        lock (_cacheGate)
+        {
+            if (_cache is { } cached && System.Diagnostics.Stopwatch.GetElapsedTime(cached.At) < CacheFor)
+                return cached.Dump;
+        }
+        var fresh = await FetchDumpAsync(ct);
+        lock (_cacheGate)
+            _cache = (System.Diagnostics.Stopwatch.GetTimestamp(), fresh);
+        return fresh;
+    }
+
+    private async Task<BabelDump> FetchDumpAsync(CancellationToken ct)
     {
         var text = await BabelLocalClient.ConverseAsync(options.Host, options.LocalPort, "dump", options.EffectiveTimeout, ct);
         var dump = BabelDump.Parse(text);
@@ -78,12 +98,15 @@ public sealed class BabelAdapter(BabelOptions options, ILogger<BabelAdapter> log
             .Distinct()];
     }
 
-    /// <summary>Host routes a neighbour originates itself (refmetric 0): the neighbours' own mesh addresses.</summary>
+    /// <summary>
+    /// Host routes a neighbour originates itself (refmetric 0): the neighbours' own mesh addresses. Installed
+    /// or not: for a while after convergence babeld may still route a neighbour the long way round.
+    /// </summary>
     public async Task<IReadOnlyList<IPAddress>> NeighbourHostsAsync(CancellationToken ct)
     {
         var dump = await DumpAsync(ct);
         return [.. dump.Routes
-            .Where(r => r.Installed && r.IsHostRoute && r.RefMetric == 0 && r.Metric < BabelNeighbour.Infinity)
+            .Where(r => r.IsHostRoute && r.RefMetric == 0 && r.Metric < BabelNeighbour.Infinity)
             .Select(r => r.Prefix.BaseAddress)
             .Distinct()];
     }

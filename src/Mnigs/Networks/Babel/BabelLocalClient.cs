@@ -25,7 +25,8 @@ internal static class BabelLocalClient
             using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
             await socket.ConnectAsync(host, port, deadline.Token);
             await using var stream = new NetworkStream(socket, ownsSocket: false);
-            var reader = new LineReader(stream, where);
+            // babeld writes its dump a line at a time; without quick ACKs each dump waits ~40 ms for delayed ACKs.
+            var reader = new LineReader(stream, where, () => QuickAck(socket));
             var text = new StringBuilder();
 
             var first = await reader.ReadLineAsync(deadline.Token)
@@ -98,7 +99,23 @@ internal static class BabelLocalClient
     }
 
     /// <summary>Splits the stream into '\n'-terminated lines, refusing to hold more than <see cref="MaxConversationBytes"/>.</summary>
-    private sealed class LineReader(Stream stream, string where)
+    private static readonly byte[] On = BitConverter.GetBytes(1);
+
+    /// <summary>TCP_QUICKACK (Linux): acknowledge at once; the kernel clears it again, so it is set before every read.</summary>
+    private static void QuickAck(Socket socket)
+    {
+        const int IpProtoTcp = 6, TcpQuickAck = 12;
+        try
+        {
+            socket.SetRawSocketOption(IpProtoTcp, TcpQuickAck, On);
+        }
+        catch (SocketException)
+        {
+            // Not Linux, or not supported: only slower.
+        }
+    }
+
+    private sealed class LineReader(Stream stream, string where, Action? beforeRead = null)
     {
         private readonly byte[] _buffer = new byte[16 * 1024];
         private int _start;
@@ -114,6 +131,7 @@ internal static class BabelLocalClient
                 if (_start == _end)
                 {
                     _start = 0;
+                    beforeRead?.Invoke();
                     _end = await stream.ReadAsync(_buffer, ct);
                     if (_end == 0)
                         return line.WrittenCount == 0 ? null : Decode(line.WrittenSpan);
