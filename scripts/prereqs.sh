@@ -21,6 +21,7 @@ python3 python3
 iperf3 iperf3
 wrk wrk
 sqlite3 sqlite3
+yggdrasil yggdrasil
 LIST
     if ((${#need[@]})); then
         echo "==> Installing ${need[*]}"

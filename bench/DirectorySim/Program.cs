@@ -11,7 +11,7 @@ using Mnigs.Core.Directory;
 //        [--no-push] [--no-far]         take one part out of the daemon's strategy
 //        [--sync-interval 10] [--lifetime 600] [--timeout 3]   seconds, as the daemon's defaults
 //        [--latency-min-ms 5] [--latency-max-ms 20]           one hop; a far daemon: one draw per hop of the shortest path
-//        [--gateways-percent 1] [--nearest 3] [--partition-seconds 200] [--steady-seconds <lifetime/2>]
+//        [--gateways-percent 1] [--nearest 3] [--partition-seconds 200] [--steady-seconds 300]
 //        [--max-seconds 1800] [--verify-every-merge]
 //        [--exact]                      serialize and parse every message (slower; the same tables)
 // Prints markdown tables (docs/BENCHMARKS.md, "Directory at scale (simulation)").
@@ -43,7 +43,7 @@ var settings = new Settings(
     options.Flag("exact"));
 var maxSeconds = options.Double("max-seconds", 1800);
 var partitionSeconds = options.Double("partition-seconds", 200);
-var steadySeconds = options.Double("steady-seconds", settings.Lifetime.TotalSeconds / 2);
+var steadySeconds = options.Double("steady-seconds", 300);
 var interval = settings.SyncInterval.TotalSeconds;
 var random = new Random(seed);
 var total = Stopwatch.StartNew();
@@ -60,8 +60,8 @@ Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"{(verifyEveryMerge ? "every signature check performed" : "signature checks remembered per (signature, bytes)")}; " +
     $"{(settings.Exact ? "every message serialized and parsed" : "each distinct message serialized and parsed once")}; mesh built in {clock.Elapsed.TotalSeconds:F1} s)"));
 Console.WriteLine();
-Console.WriteLine("| scenario | mode | seconds to 50 % / 90 % / 99 % / all nodes | rounds | nodes completed by a round exchange | messages / node | KiB / node | messages / node / min | KiB / node / min | KiB / node / min with relaying | largest message (B) | wall (s) |");
-Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
+Console.WriteLine("| scenario | mode | seconds to 50 % / 90 % / 99 % / all nodes | rounds | nodes reached first by a round exchange | messages / node | KiB / node | messages / node / min | KiB / node / min | KiB / node / min with relaying | largest message (B) | far exchanges given up (answer too late) | wall (s) |");
+Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
 
 var verifier = new Ed25519Verifier(remember: !verifyEveryMerge);
 var sim = new Simulation(mesh, verifier, settings, seed);
@@ -111,15 +111,16 @@ var inSyncAtHeal = sim.InSync();
 sim.Heal();
 Converge($"(d) partition of {partitionSeconds:0} s healed ({inSyncAtHeal} of {n} in sync at the heal)", [.. live, joinWest, joinEast]);
 
-// (e) Steady state: the daemon re-signs each record at half its lifetime (spread out by (d)).
+// (e) Steady state: the daemon re-signs each record at half its lifetime (spread out by (d)), so
+// once per 300 s window with the default lifetime of 600 s.
 Steady("(e) steady state with re-signing", TimeSpan.FromSeconds(steadySeconds));
 
 Console.WriteLine();
 var t = sim.Total;
 var rejections = sim.Books.SelectMany(b => b.Rejections).GroupBy(r => r.Key).Select(g => $"{g.Key} {g.Sum(r => r.Value)}");
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"Exchanges: {t.Exchanges[0]} pushes ({Percent(t.TimedOut[0], t.Exchanges[0])} given up), {t.Exchanges[1]} with a neighbour in rounds ({Percent(t.TimedOut[1], t.Exchanges[1])} given up), " +
-    $"{t.Exchanges[2]} with a far daemon ({Percent(t.TimedOut[2], t.Exchanges[2])} given up); {t.Messages} messages, {t.Lost} lost; " +
+    $"Exchanges: {t.Exchanges[0]} pushes ({Percent(t.TimedOut[0], t.Closed[0])} given up), {t.Exchanges[1]} with a neighbour in rounds ({Percent(t.TimedOut[1], t.Closed[1])} given up), " +
+    $"{t.Exchanges[2]} with a far daemon ({Percent(t.TimedOut[2], t.Closed[2])} given up, {Percent(t.Late[2], t.Closed[2])} answered too late); {t.Messages} messages, {t.Lost} lost; " +
     $"records refused: {string.Join(", ", rejections.DefaultIfEmpty("none"))}; {t.Publications} records signed; {sim.Now / 1e6:F0} s simulated."));
 Console.WriteLine($"One Ed25519 verification: {Ed25519Verifier.MeasureMicroseconds(sim.LastRecord!):F0} µs here; record size {sim.LastRecord!.Size} bytes; " +
     $"{verifier.Performed} real verifications for {verifier.Requested} requested; " +
@@ -169,9 +170,11 @@ void Row(string scenario, string times, string rounds, string fromRounds, long m
 {
     var w = sim.Window;
     var minutes = micros / 60e6;
+    const int far = (int)ExchangeKind.RoundFar;
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"| {scenario} | {strategy.Name} | {times} | {rounds} | {fromRounds} | {(double)w.Messages / n:F1} | {w.Bytes / 1024.0 / n:F2} | " +
-        $"{w.Messages / minutes / n:F1} | {w.Bytes / 1024.0 / minutes / n:F2} | {w.AirBytes / 1024.0 / minutes / n:F2} | {w.LargestMessage} | {wall.TotalSeconds:F1} |"));
+        $"{w.Messages / minutes / n:F1} | {w.Bytes / 1024.0 / minutes / n:F2} | {w.AirBytes / 1024.0 / minutes / n:F2} | {w.LargestMessage} | " +
+        $"{Percent(w.TimedOut[far], w.Closed[far])} ({Percent(w.Late[far], w.Closed[far])}) | {wall.TotalSeconds:F1} |"));
 }
 
 internal sealed class Options(Dictionary<string, string?> values)

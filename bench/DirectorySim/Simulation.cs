@@ -436,7 +436,10 @@ internal sealed class Simulation
     private void Continue(Exchange x, object payload, long t, Worker w)
     {
         if (x.Closed)
-            return; // given up already: the answer came too late
+        {
+            w.Traffic.Late[(int)x.Kind]++; // given up already: the answer came too late
+            return;
+        }
         var book = _books[x.A];
         var now = Clock(t);
         int accepted;
@@ -490,6 +493,7 @@ internal sealed class Simulation
     private void Close(Exchange x, long t, Worker w, bool timedOut)
     {
         x.Closed = true;
+        w.Traffic.Closed[(int)x.Kind]++;
         if (timedOut)
             w.Traffic.TimedOut[(int)x.Kind]++;
         if (x.Kind == ExchangeKind.Push)
@@ -510,7 +514,8 @@ internal sealed class Simulation
     {
         var sender = toResponder ? x.A : x.B;
         w.Traffic.Count(size, x.Hops == Unreachable ? 1 : x.Hops);
-        if (x.Hops == Unreachable || NextDouble(sender) < _settings.Loss)
+        var cut = x.Hops == Unreachable || (x.Kind != ExchangeKind.RoundFar && !Linked(x.A, x.B));
+        if (cut || NextDouble(sender) < _settings.Loss)
         {
             w.Traffic.Lost++; // the initiator's timeout ends the exchange
             return;

@@ -36,7 +36,13 @@ internal sealed class Traffic
 
     public long[] Exchanges { get; } = new long[3];
 
+    /// <summary>Exchanges over (answered or given up), of which <see cref="TimedOut"/> given up.</summary>
+    public long[] Closed { get; } = new long[3];
+
     public long[] TimedOut { get; } = new long[3];
+
+    /// <summary>Answers that came after the initiator had given the exchange up (the others that were given up lost a message).</summary>
+    public long[] Late { get; } = new long[3];
 
     public void Count(int bytes, int hops)
     {
@@ -59,7 +65,9 @@ internal sealed class Traffic
         for (var k = 0; k < Exchanges.Length; k++)
         {
             total.Exchanges[k] += Exchanges[k];
+            total.Closed[k] += Closed[k];
             total.TimedOut[k] += TimedOut[k];
+            total.Late[k] += Late[k];
         }
     }
 
@@ -68,6 +76,8 @@ internal sealed class Traffic
         Messages = Bytes = AirBytes = Lost = Refused = Publications = 0;
         LargestMessage = 0;
         Array.Clear(Exchanges);
+        Array.Clear(Closed);
         Array.Clear(TimedOut);
+        Array.Clear(Late);
     }
 }
