@@ -35,7 +35,7 @@ public sealed class DirectoryService
     private readonly DirectoryBook _book;
     private readonly Dictionary<string, long> _persisted = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _firstSeen = new(StringComparer.Ordinal);
-    private readonly SemaphoreSlim _persisting = new(1, 1);
+    private readonly Daemon.AsyncLock _persisting = new();
     private DirectoryRecord? _published;
     private long _lastSequence;
 
@@ -305,8 +305,7 @@ public sealed class DirectoryService
 
     private async Task PersistAsync(CancellationToken ct)
     {
-        await _persisting.WaitAsync(ct);
-        try
+        using (await _persisting.EnterAsync(ct))
         {
             List<DirectoryRecord> changed;
             var now = _time.GetUtcNow();
@@ -322,10 +321,6 @@ public sealed class DirectoryService
                 lock (_gate)
                     _persisted[r.NodeId] = r.Sequence;
             }
-        }
-        finally
-        {
-            _persisting.Release();
         }
     }
 

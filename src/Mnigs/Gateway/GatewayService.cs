@@ -35,7 +35,7 @@ public sealed class GatewayService
     private readonly HostStateCoordinator _host;
     private readonly HookRunner _hooks;
     private readonly ILogger<GatewayService> _log;
-    private readonly SemaphoreSlim _lock = new(1, 1);
+    private readonly AsyncLock _lock = new();
     private HostFacts _facts;
 
     public GatewayService(MnigsConfig config, NodeIdentity identity, NetworkMonitor networks,
@@ -131,8 +131,7 @@ public sealed class GatewayService
     public async Task StartAsync(HostFacts facts, CancellationToken ct)
     {
         _facts = facts;
-        await _lock.WaitAsync(ct);
-        try
+        using (await _lock.EnterAsync(ct))
         {
             var restored = 0;
             foreach (var session in await _store.LoadSessionsAsync(ct))
@@ -147,23 +146,14 @@ public sealed class GatewayService
                 _log.LogInformation("Restored {Count} gateway sessions from the store", restored);
             await ApplyLockedAsync(ct);
         }
-        finally
-        {
-            _lock.Release();
-        }
     }
 
     /// <summary>Re-applies the gateway's host state, e.g. after networks came up or went down.</summary>
     public async Task RefreshAsync(CancellationToken ct)
     {
-        await _lock.WaitAsync(ct);
-        try
+        using (await _lock.EnterAsync(ct))
         {
             await ApplyLockedAsync(ct);
-        }
-        finally
-        {
-            _lock.Release();
         }
     }
 
@@ -187,8 +177,7 @@ public sealed class GatewayService
         var payment = _payments[suite.Payment];
 
         GatewaySession session;
-        await _lock.WaitAsync(ct);
-        try
+        using (await _lock.EnterAsync(ct))
         {
             if (_book.Sessions.Any(s => s.Suite.Tunnel == suite.Tunnel && JsonNode.DeepEquals(s.TunnelState, admission.State)))
                 return RpcResult.Fail("Tunnel key already in use by another session");
@@ -210,10 +199,6 @@ public sealed class GatewayService
                 return RpcResult.Fail("The gateway could not set up the tunnel: " + e.Message, temporary: true);
             }
         }
-        finally
-        {
-            _lock.Release();
-        }
 
         _log.LogInformation("Session {Sid} opened for {Mesh} ({Name}) on {Suite}: {Ipv4} {Ipv6}",
             Short(session.Sid), session.MeshAddress, session.Name, session.Suite, session.Ipv4, session.Ipv6);
@@ -224,8 +209,7 @@ public sealed class GatewayService
     public async Task<JsonObject> RenewConnectionAsync(RpcCall call, CancellationToken ct)
     {
         var sid = call.Params.String("sid", 128, required: true)!;
-        await _lock.WaitAsync(ct);
-        try
+        using (await _lock.EnterAsync(ct))
         {
             var renewed = _book.Renew(sid, call.Caller);
             if (!renewed.Ok)
@@ -237,28 +221,19 @@ public sealed class GatewayService
                 ["timeoutTimestamp"] = renewed.Session!.ExpiresAt.ToUnixTimeSeconds(),
             });
         }
-        finally
-        {
-            _lock.Release();
-        }
     }
 
     public async Task<JsonObject> ReleaseConnectionAsync(RpcCall call, CancellationToken ct)
     {
         var sid = call.Params.String("sid", 128, required: true)!;
         GatewaySession session;
-        await _lock.WaitAsync(ct);
-        try
+        using (await _lock.EnterAsync(ct))
         {
             var released = _book.Release(sid, call.Caller);
             if (!released.Ok)
                 return RpcResult.Fail(released.Error!);
             session = released.Session!;
             await TearDownLockedAsync(session, ct);
-        }
-        finally
-        {
-            _lock.Release();
         }
         _log.LogInformation("Session {Sid} released by {Mesh}", Short(session.Sid), session.MeshAddress);
         return RpcResult.Ok();
@@ -267,8 +242,7 @@ public sealed class GatewayService
     /// <summary>Administrative release (local admin API): no owner check.</summary>
     public async Task<bool> EvictAsync(string sid, CancellationToken ct)
     {
-        await _lock.WaitAsync(ct);
-        try
+        using (await _lock.EnterAsync(ct))
         {
             if (_book.Evict(sid) is not { } session)
                 return false;
@@ -276,17 +250,12 @@ public sealed class GatewayService
             _log.LogInformation("Session {Sid} of {Mesh} released by the operator", Short(session.Sid), session.MeshAddress);
             return true;
         }
-        finally
-        {
-            _lock.Release();
-        }
     }
 
     /// <summary>Tears down every session whose lease ran out; called every second.</summary>
     public async Task<int> ExpireAsync(CancellationToken ct)
     {
-        await _lock.WaitAsync(ct);
-        try
+        using (await _lock.EnterAsync(ct))
         {
             var expired = _book.Expire();
             foreach (var session in expired)
@@ -295,10 +264,6 @@ public sealed class GatewayService
                 await TearDownLockedAsync(session, ct);
             }
             return expired.Count;
-        }
-        finally
-        {
-            _lock.Release();
         }
     }
 
