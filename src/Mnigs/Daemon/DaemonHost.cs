@@ -138,7 +138,16 @@ public static class DaemonHost
             {
                 var before = gateway.Suites().Count;
                 await networks.RefreshAsync(ct);
-                if (gateway.Suites().Count != before)
+                // The uplink may come or go (a DHCP lease, a cable): read the host's facts again.
+                var now = await platform.ReadFactsAsync(ct);
+                var uplinkChanged = now.DefaultRouteInterface != facts.DefaultRouteInterface;
+                facts = now;
+                if (uplinkChanged)
+                {
+                    log.LogInformation("Default route interface is now {Uplink}", now.DefaultRouteInterface ?? "(none)");
+                    gateway.UpdateFacts(now);
+                }
+                if (uplinkChanged || gateway.Suites().Count != before)
                     await gateway.RefreshAsync(ct);
             }, log, stop));
 

@@ -36,7 +36,7 @@ public sealed class GatewayService
     private readonly HookRunner _hooks;
     private readonly ILogger<GatewayService> _log;
     private readonly AsyncLock _lock = new();
-    private HostFacts _facts;
+    private volatile HostFacts _facts;
 
     public GatewayService(MnigsConfig config, NodeIdentity identity, NetworkMonitor networks,
         IReadOnlyDictionary<string, ITunnelAdapter> tunnels, IReadOnlyDictionary<string, IPaymentMethod> payments,
@@ -148,6 +148,9 @@ public sealed class GatewayService
         }
     }
 
+    /// <summary>New facts about the host (the uplink appeared or changed); call <see cref="RefreshAsync"/> after.</summary>
+    public void UpdateFacts(HostFacts facts) => _facts = facts;
+
     /// <summary>Re-applies the gateway's host state, e.g. after networks came up or went down.</summary>
     public async Task RefreshAsync(CancellationToken ct)
     {
@@ -211,6 +214,9 @@ public sealed class GatewayService
         var sid = call.Params.String("sid", 128, required: true)!;
         using (await _lock.EnterAsync(ct))
         {
+            // The session stays granted, but while the uplink is gone it carries nothing: say so, so the subscriber can look elsewhere.
+            if (!Serving && _book.Find(sid) is not null)
+                return RpcResult.Fail("No gateway here: " + NotServingReason, temporary: true);
             var renewed = _book.Renew(sid, call.Caller);
             if (!renewed.Ok)
                 return RpcResult.Fail(renewed.Error!);

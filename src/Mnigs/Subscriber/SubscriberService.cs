@@ -328,6 +328,10 @@ public sealed class SubscriberService : IAsyncDisposable
                     continue;
                 }
                 _log.LogWarning("Gateway {Gateway} refused to renew: {Error}", connection.GatewayAddress, RpcResult.ErrorOf(reply));
+                var temporary = reply["temporaryError"] is JsonValue t && t.TryGetValue<bool>(out var isTemporary) && isTemporary;
+                // A temporary refusal (the gateway lost its uplink) keeps the session until its lease runs out.
+                if (temporary && _time.GetUtcNow() < connection.ExpiresAt)
+                    continue;
                 await DropAsync(sid, "the gateway ended the session: " + RpcResult.ErrorOf(reply), ct);
                 return;
             }
