@@ -4,10 +4,12 @@
 #   PREFIX-sub ──babel── PREFIX-relay ──babel── PREFIX-gw ──uplink── PREFIX-inet
 #
 # Used by the README demo and by the C# lab tests. Needs root, iproute2, babeld (1.12), ping,
-# python3 (for `serve` only).
+# python3 (for `serve` and --yggdrasil), yggdrasil (0.4.7, for --yggdrasil only).
 #
-#   lab/mesh.sh up PREFIX [--announce-default]   build the mesh (idempotent)
-#   lab/mesh.sh wait PREFIX [TIMEOUT]            wait until sub reaches gw's mesh address; prints seconds
+#   lab/mesh.sh up PREFIX [--announce-default] [--yggdrasil]  build the mesh (idempotent)
+#   lab/mesh.sh wait PREFIX [TIMEOUT]            wait until sub reaches gw's mesh address (and, with
+#                                                --yggdrasil, gw's Yggdrasil address); prints seconds
+#   lab/mesh.sh ygg-addr PREFIX NODE             print NODE's Yggdrasil address (NODE: sub, relay or gw; --yggdrasil)
 #   lab/mesh.sh serve PREFIX                     HTTP on 203.0.113.10:80 in inet, serving /big.bin (8 MiB)
 #   lab/mesh.sh down PREFIX                      stop everything of PREFIX, delete its namespaces and state
 #   lab/mesh.sh sweep PATTERN                    `down` every namespace/state dir whose name starts with PATTERN
@@ -27,6 +29,12 @@
 # The mesh links carry only IPv6 link-local addresses; babeld routes IPv4 over them (v4-via-v6).
 # babeld in each mesh node: read-write local interface on [::1]:33123 inside its namespace,
 # hello intervals 0.5 s (-h for wireless, -H for wired: babeld treats veths as wired).
+#
+# With --yggdrasil, yggdrasil (0.4.7) runs in sub, relay and gw as well, beside babeld (the node is on
+# both networks at once). Each has its own config (yggdrasil -genconf -json, edited): admin socket
+# unix:///run/mnigs-lab/PREFIX/NODE-ygg.sock, TUN PREFIX-yN (N: 1 sub, 2 relay, 3 gw), peering by
+# link-local multicast on exactly the node's mesh veths (as lab/ygg-mesh.sh does), files
+# NODE-ygg.{conf,pid,log,addr}. Its address (200::/7, from its key) is what `ygg-addr` prints.
 #
 # All state (pid files, babeld state files and logs, the web root) is under /run/mnigs-lab/PREFIX/.
 #
@@ -57,7 +65,7 @@ readonly ALL_NODES=(sub relay gw inet)
 die() { echo "mesh.sh: $*" >&2; exit 1; }
 
 usage() {
-    sed -n '9,17p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '9,20p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -200,26 +208,114 @@ redistribute deny
 EOF
 }
 
+# --yggdrasil: the TUN of NODE's yggdrasil (host-unique, at most 15 characters).
+ygg_tun() { echo "$1-y$(node_number "$2")"; }
+
+# Whether the mesh PREFIX runs yggdrasil too (a state dir from before --yggdrasil existed: no).
+ygg_enabled() { [[ "$(cat "$STATE_ROOT/$1/yggdrasil" 2>/dev/null)" == yes ]]; }
+
+# A fresh yggdrasil config for NODE: new keys from yggdrasil itself, then our admin socket, TUN name
+# and multicast peering on exactly this node's mesh veths (never any other interface of the host).
+ygg_config() {
+    local p=$1 node=$2 dir=$3 regex
+    regex="^($(babel_ifaces "$p" "$node" | tr ' ' '|'))\$"
+    yggdrasil -genconf -json | python3 -c '
+import json, sys
+sock, tun, regex, name = sys.argv[1:5]
+c = json.load(sys.stdin)
+c["AdminListen"] = "unix://" + sock
+c["IfName"] = tun
+c["Peers"] = []
+c["InterfacePeers"] = {}
+c["Listen"] = []
+c["MulticastInterfaces"] = [{"Regex": regex, "Beacon": True, "Listen": True, "Port": 0, "Priority": 0}]
+c["NodeInfo"] = {"name": name}
+json.dump(c, sys.stdout, indent=2)
+' "$dir/$node-ygg.sock" "$(ygg_tun "$p" "$node")" "$regex" "$node"
+}
+
+# True when yggdrasil's admin socket at $1 answers getSelf successfully.
+ygg_answers() {
+    [[ -S "$1" ]] && python3 - "$1" <<'PY' 2>/dev/null
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(1)
+s.connect(sys.argv[1])
+s.sendall(b'{"request":"getSelf"}')
+buf = b""
+while chunk := s.recv(65536):
+    buf += chunk
+sys.exit(0 if json.loads(buf).get("status") == "success" else 1)
+PY
+}
+
+# Starts yggdrasil in sub, relay and gw; returns once each admin socket answers (then the TUN exists
+# and multicast runs).
+start_yggdrasil() {
+    local p=$1 dir="$STATE_ROOT/$1" node n
+    for node in "${MESH_NODES[@]}"; do
+        ygg_config "$p" "$node" "$dir" >"$dir/$node-ygg.conf"
+        chmod 600 "$dir/$node-ygg.conf"
+        yggdrasil -useconffile "$dir/$node-ygg.conf" -address >"$dir/$node-ygg.addr"
+    done
+    for node in "${MESH_NODES[@]}"; do
+        n=$(ns "$p" "$node")
+        setsid ip netns exec "$n" yggdrasil -useconffile "$dir/$node-ygg.conf" -logto "$dir/$node-ygg.log" \
+            </dev/null >/dev/null 2>&1 &
+        echo $! >"$dir/$node-ygg.pid"
+    done
+    for node in "${MESH_NODES[@]}"; do
+        local ok=""
+        for _ in $(seq 100); do
+            pid_is_ours "$(cat "$dir/$node-ygg.pid")" ||
+                die "yggdrasil did not start in $(ns "$p" "$node"): $(tail -n 5 "$dir/$node-ygg.log" 2>/dev/null)"
+            if ygg_answers "$dir/$node-ygg.sock"; then
+                ok=yes
+                break
+            fi
+            sleep 0.1
+        done
+        [[ -n "$ok" ]] || die "yggdrasil's admin socket in $(ns "$p" "$node") did not answer: $(tail -n 5 "$dir/$node-ygg.log" 2>/dev/null)"
+    done
+}
+
+ygg_address_of() {
+    local p=$1 node=$2 f="$STATE_ROOT/$1/$2-ygg.addr"
+    [[ " ${MESH_NODES[*]} " == *" $node "* ]] || die "bad node '$node': one of ${MESH_NODES[*]}"
+    ygg_enabled "$p" && [[ -s "$f" ]] || die "mesh $p does not run yggdrasil (no $f); build it with: lab/mesh.sh up $p --yggdrasil"
+    cat "$f"
+}
+
 is_up() {
-    local p=$1 announce_default=$2 node pid
+    local p=$1 announce_default=$2 yggdrasil=${3:-no} node pid
     [[ "$(cat "$STATE_ROOT/$p/announce-default" 2>/dev/null)" == "$announce_default" ]] || return 1
+    if ygg_enabled "$p"; then [[ $yggdrasil == yes ]] || return 1; else [[ $yggdrasil == no ]] || return 1; fi
     for node in "${ALL_NODES[@]}"; do ns_exists "$(ns "$p" "$node")" || return 1; done
     for node in "${MESH_NODES[@]}"; do
         pid=$(tr -dc '0-9' 2>/dev/null <"$STATE_ROOT/$p/babeld-$node.pid") || return 1
         pid_is_ours "$pid" || return 1
+        if [[ $yggdrasil == yes ]]; then
+            pid=$(tr -dc '0-9' 2>/dev/null <"$STATE_ROOT/$p/$node-ygg.pid") || return 1
+            pid_is_ours "$pid" || return 1
+        fi
     done
 }
 
 up() {
-    local p=$1 announce_default=$2 dir="$STATE_ROOT/$1" node n i
-    if is_up "$p" "$announce_default"; then
+    local p=$1 announce_default=$2 yggdrasil=${3:-no} dir="$STATE_ROOT/$1" node n i
+    if is_up "$p" "$announce_default" "$yggdrasil"; then
         echo "mesh $p is already up"
         return 0
     fi
     down "$p"
     command -v babeld >/dev/null || die "babeld is not installed"
+    if [[ $yggdrasil == yes ]]; then
+        command -v yggdrasil >/dev/null || die "yggdrasil is not installed (needed by --yggdrasil)"
+        command -v python3 >/dev/null || die "python3 is not installed (needed by --yggdrasil to edit yggdrasil's config)"
+    fi
     mkdir -p "$dir"
     echo "$announce_default" >"$dir/announce-default"
+    echo "$yggdrasil" >"$dir/yggdrasil"
     # Any failure from here on (set -e or die) leaves nothing half-built behind.
     BUILDING=$p
     trap 'echo "mesh.sh: up $BUILDING failed; removed what was built" >&2; down "$BUILDING"' EXIT
@@ -284,20 +380,30 @@ up() {
         done
         [[ -n "$pid" ]] || die "babeld did not start in $(ns "$p" "$node"): $(tail -n 5 "$dir/babeld-$node.log" 2>/dev/null)"
     done
+    if [[ $yggdrasil == yes ]]; then start_yggdrasil "$p"; fi
     trap - EXIT
 
     echo "mesh $p is up: $p-sub 10.77.0.1 — $p-relay 10.77.0.2 — $p-gw 10.77.0.3 (uplink 198.51.100.1) — $p-inet 203.0.113.10"
     echo "babeld local interface: [::1]:$BABEL_PORT in each mesh namespace; state in $dir"
+    if [[ $yggdrasil == yes ]]; then
+        echo "yggdrasil: $p-sub $(cat "$dir/sub-ygg.addr") — $p-relay $(cat "$dir/relay-ygg.addr") — $p-gw $(cat "$dir/gw-ygg.addr"); admin sockets unix://$dir/NODE-ygg.sock"
+    fi
 }
 
 wait_converged() {
-    local p=$1 timeout=${2:-30} start now elapsed node pid sub
+    local p=$1 timeout=${2:-30} start now elapsed node pid sub babel_ok=no ygg_ok=yes ygg_target=""
     [[ "$timeout" =~ ^[0-9]+$ ]] || die "bad timeout '$timeout': seconds expected"
     sub=$(ns "$p" sub)
     ns_exists "$sub" || die "mesh $p is not up (no namespace $sub)"
+    if ygg_enabled "$p"; then
+        ygg_ok=no
+        ygg_target=$(ygg_address_of "$p" gw)
+    fi
     start=$(date +%s.%N)
     while :; do
-        if in_ns "$sub" ping -c1 -W 0.2 -q 10.77.0.3 >/dev/null 2>&1; then
+        if [[ $babel_ok == no ]] && in_ns "$sub" ping -c1 -W 0.2 -q 10.77.0.3 >/dev/null 2>&1; then babel_ok=yes; fi
+        if [[ $ygg_ok == no ]] && in_ns "$sub" ping -6 -c1 -W 0.5 -q "$ygg_target" >/dev/null 2>&1; then ygg_ok=yes; fi
+        if [[ $babel_ok == yes && $ygg_ok == yes ]]; then
             now=$(date +%s.%N)
             elapsed=$(awk -v a="$start" -v b="$now" 'BEGIN { printf "%.1f", b - a }')
             echo "$elapsed"
@@ -306,10 +412,15 @@ wait_converged() {
         for node in "${MESH_NODES[@]}"; do
             pid=$(tr -dc '0-9' 2>/dev/null <"$STATE_ROOT/$p/babeld-$node.pid" || true)
             pid_is_ours "$pid" || die "babeld of $(ns "$p" "$node") is not running; see $STATE_ROOT/$p/babeld-$node.log"
+            if [[ -n "$ygg_target" ]]; then
+                pid=$(tr -dc '0-9' 2>/dev/null <"$STATE_ROOT/$p/$node-ygg.pid" || true)
+                pid_is_ours "$pid" || die "yggdrasil of $(ns "$p" "$node") is not running; see $STATE_ROOT/$p/$node-ygg.log"
+            fi
         done
         now=$(date +%s.%N)
         if awk -v a="$start" -v b="$now" -v t="$timeout" 'BEGIN { exit !(b - a >= t) }'; then
-            die "mesh $p did not converge in ${timeout} s: $sub cannot ping 10.77.0.3"
+            if [[ $babel_ok == no ]]; then die "mesh $p did not converge in ${timeout} s: $sub cannot ping 10.77.0.3"; fi
+            die "mesh $p did not converge in ${timeout} s: $sub cannot ping $ygg_target (gw's Yggdrasil address)"
         fi
         sleep 0.1
     done
@@ -723,15 +834,23 @@ main() {
     case $cmd in
         up)
             check_prefix "$arg"
-            local announce=no
-            case ${3:-} in
-                "") ;;
-                --announce-default) announce=yes ;;
-                *) die "unknown option '${3}' for up" ;;
-            esac
-            up "$arg" "$announce"
+            local announce=no ygg=no opt
+            for opt in "${@:3}"; do
+                case $opt in
+                    --announce-default) announce=yes ;;
+                    --yggdrasil) ygg=yes ;;
+                    "") ;;
+                    *) die "unknown option '$opt' for up" ;;
+                esac
+            done
+            up "$arg" "$announce" "$ygg"
             ;;
         wait) check_prefix "$arg"; wait_converged "$arg" "${3:-30}" ;;
+        ygg-addr)
+            check_prefix "$arg"
+            [[ $# -eq 3 ]] || usage
+            ygg_address_of "$arg" "$3"
+            ;;
         serve) check_prefix "$arg"; serve "$arg" ;;
         down) check_prefix "$arg"; down "$arg" ;;
         sweep) sweep "$arg" ;;

@@ -46,8 +46,10 @@ public static class GatewayList
         IReadOnlyList<GatewayRecord> scanned,
         IReadOnlyList<(string Network, ExitHint Hint)> hints,
         DateTimeOffset now,
-        TimeSpan scanFreshness)
+        TimeSpan scanFreshness,
+        Func<IPAddress, string?>? networkOf = null)
     {
+        string NetworkOf(IPAddress a) => networkOf?.Invoke(a) ?? "scan";
         var byId = new Dictionary<string, Entry>(StringComparer.Ordinal);
         var entries = new List<Entry>();
 
@@ -83,7 +85,7 @@ public static class GatewayList
                 continue;
             if (g.NodeId is { } known && byId.TryGetValue(known, out var existing))
             {
-                existing.AddAddress("scan", g.Address.ToString());
+                existing.AddAddress(NetworkOf(g.Address), g.Address.ToString());
                 existing.Sources.Add("scan");
                 existing.LearnedAt = Min(existing.LearnedAt, g.LearnedAt);
                 existing.LastSeen = Max(existing.LastSeen, g.LastSeen);
@@ -98,7 +100,7 @@ public static class GatewayList
                 LearnedAt = g.LearnedAt,
                 LastSeen = g.LastSeen,
             };
-            entry.AddAddress("scan", g.Address.ToString());
+            entry.AddAddress(NetworkOf(g.Address), g.Address.ToString());
             entry.Sources.Add("scan");
             if (g.NodeId is not null)
                 byId[g.NodeId] = entry;

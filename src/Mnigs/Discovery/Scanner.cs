@@ -154,13 +154,15 @@ public sealed class Scanner(MnigsConfig config, NetworkMonitor networks, RpcClie
             level = [.. next];
         }
 
-        // A node answers on each of its addresses (IPv4 and IPv6 over babel): one gateway entry per node, IPv4 first.
+        // One entry per node in the summary, IPv4 first.
         var distinct = gateways
             .OrderBy(g => g.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 0 : 1)
             .ThenBy(g => g.Address.ToString(), StringComparer.Ordinal)
             .DistinctBy(g => string.IsNullOrEmpty(g.NodeId) ? g.Address.ToString() : g.NodeId)
             .ToList();
-        foreach (var g in distinct)
+        // Every address a gateway answered on is kept (babel IPv4 and IPv6, Yggdrasil, ...): the list shows
+        // the node once, with all of them.
+        foreach (var g in gateways)
             await store.UpsertGatewayAsync(g, ct);
         var hostList = hosts.Values.OrderBy(h => h.Kind).ThenBy(h => h.Address.ToString(), StringComparer.Ordinal).ToList();
         var linkList = CanonicalLinks(hostList, links.Keys);

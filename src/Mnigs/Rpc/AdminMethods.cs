@@ -106,7 +106,8 @@ public sealed class AdminMethods(
             }
         }
         var entries = GatewayList.Build(identity.NodeId, directory.Live(), directory.Find, await store.ListGatewaysAsync(ct), hints,
-            time.GetUtcNow(), TimeSpan.FromSeconds(Math.Max(config.RecordLifetime, config.ScanInterval * 2)));
+            time.GetUtcNow(), TimeSpan.FromSeconds(Math.Max(config.RecordLifetime, config.ScanInterval * 2)),
+            address => networks.NetworksOf(address).FirstOrDefault());
         return RpcResult.Ok(new JsonObject { ["gateways"] = new JsonArray([.. entries.Select(e => (JsonNode)GatewayList.Describe(e))]) });
     }
 
