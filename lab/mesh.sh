@@ -57,117 +57,15 @@
 # `down` and `sweep` remove graphs like lines.
 set -euo pipefail
 
-readonly STATE_ROOT=/run/mnigs-lab
+readonly LAB_SCRIPT=mesh.sh USAGE_LINES=9,20
 readonly BABEL_PORT=33123
 readonly MESH_NODES=(sub relay gw)
 readonly ALL_NODES=(sub relay gw inet)
-
-die() { echo "mesh.sh: $*" >&2; exit 1; }
-
-usage() {
-    sed -n '9,20p' "$0" | sed 's/^# \{0,1\}//' >&2
-    exit 2
-}
-
-check_prefix() {
-    [[ "$1" =~ ^[A-Za-z0-9_]{1,12}$ ]] ||
-        die "bad prefix '$1': use 1-12 letters, digits or '_' (interface names are PREFIX-xx, at most 15 characters)"
-}
-
-need_root() { [[ $EUID -eq 0 ]] || die "must run as root (network namespaces)"; }
-
-ns() { echo "$1-$2"; }                # ns PREFIX NODE
-in_ns() { local n=$1; shift; ip netns exec "$n" "$@"; }
-ns_exists() { [[ -e "/run/netns/$1" ]]; }
+# shellcheck source=lab/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 node_number() {
     case $1 in sub) echo 1 ;; relay) echo 2 ;; gw) echo 3 ;; *) die "no mesh address for $1" ;; esac
-}
-
-# Babel interfaces per mesh node.
-babel_ifaces() {
-    local p=$1
-    case $2 in
-        sub) echo "$p-sr" ;;
-        relay) echo "$p-rs $p-rg" ;;
-        gw) echo "$p-gr" ;;
-    esac
-}
-
-pid_alive() { [[ -n "$1" ]] && kill -0 "$1" 2>/dev/null; }
-
-# A pid from our pid files is ours only while its command line names our state directory
-# (pids get reused; a stale pid file must never stop a stranger).
-pid_is_ours() {
-    local cmdline
-    pid_alive "$1" || return 1
-    cmdline=$(tr '\0' ' ' 2>/dev/null <"/proc/$1/cmdline") || return 1
-    [[ "$cmdline" == *"$STATE_ROOT/"* ]]
-}
-
-# Stop the processes in the given pid files together (babeld takes over a second to say goodbye):
-# TERM first, KILL what is left after 3 s.
-stop_pidfiles() {
-    local f pid pids=()
-    for f in "$@"; do
-        [[ -f "$f" ]] || continue
-        pid=$(tr -dc '0-9' <"$f")
-        if pid_is_ours "$pid"; then
-            kill -TERM "$pid" 2>/dev/null || true
-            pids+=("$pid")
-        fi
-    done
-    for _ in $(seq 30); do
-        local alive=()
-        for pid in "${pids[@]}"; do
-            if pid_alive "$pid"; then alive+=("$pid"); fi
-        done
-        pids=("${alive[@]}")
-        if [[ ${#pids[@]} -eq 0 ]]; then break; fi
-        sleep 0.1
-    done
-    for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-    rm -f "$@"
-}
-
-# A namespace with processes still inside would outlive `ip netns del`: stop them too.
-stop_ns_processes() {
-    local n=$1 pids
-    ns_exists "$n" || return 0
-    pids=$(ip netns pids "$n" 2>/dev/null || true)
-    [[ -z "$pids" ]] && return 0
-    # shellcheck disable=SC2086
-    kill -TERM $pids 2>/dev/null || true
-    for _ in $(seq 20); do
-        pids=$(ip netns pids "$n" 2>/dev/null || true)
-        [[ -z "$pids" ]] && return 0
-        sleep 0.1
-    done
-    # shellcheck disable=SC2086
-    kill -KILL $pids 2>/dev/null || true
-}
-
-# A namespace with processes still inside would outlive `ip netns del`: stop them, in all the given
-# namespaces together (TERM, then KILL what is left after 2 s).
-stop_processes_in() {
-    local n pids=()
-    for n in "$@"; do
-        ns_exists "$n" || continue
-        # shellcheck disable=SC2207
-        pids+=($(ip netns pids "$n" 2>/dev/null || true))
-    done
-    [[ ${#pids[@]} -eq 0 ]] && return 0
-    kill -TERM "${pids[@]}" 2>/dev/null || true
-    for _ in $(seq 20); do
-        local alive=() pid
-        for pid in "${pids[@]}"; do
-            if pid_alive "$pid"; then alive+=("$pid"); fi
-        done
-        pids=("${alive[@]}")
-        [[ ${#pids[@]} -eq 0 ]] && return 0
-        sleep 0.1
-    done
-    kill -KILL "${pids[@]}" 2>/dev/null || true
 }
 
 # The namespaces of PREFIX: the line mesh's, and every PREFIX-NAME (NAME letters and digits: graph
@@ -181,16 +79,29 @@ prefix_namespaces() {
 }
 
 down() {
-    local p=$1 dir="$STATE_ROOT/$1" n names
-    stop_pidfiles "$dir"/*.pid
+    local p=$1 names
     mapfile -t names < <(prefix_namespaces "$p")
-    stop_processes_in "${names[@]}"
-    for n in "${names[@]}"; do
-        if ns_exists "$n"; then
-            ip netns del "$n" || die "could not delete namespace $n"
-        fi
+    remove_mesh "$p" "${names[@]}"
+}
+
+# start_babeld NAMESPACE FILES IFACE...: babeld on the given interfaces, config FILES.conf (written
+# already), files FILES.{pid,state,log}; read-write local interface on [::1]:BABEL_PORT.
+start_babeld() {
+    local n=$1 f=$2
+    shift 2
+    in_ns "$n" babeld -D -I "$f.pid" -S "$f.state" -L "$f.log" -c "$f.conf" -G "$BABEL_PORT" -h 0.5 -H 0.5 "$@" ||
+        die "babeld failed to start in $n: $(tail -n 5 "$f.log" 2>/dev/null)"
+}
+
+# await_babeld NAMESPACE FILES: babeld writes its pid file after daemonizing: make sure it is running.
+await_babeld() {
+    local n=$1 f=$2 pid=""
+    for _ in $(seq 50); do
+        [[ -s "$f.pid" ]] && pid=$(tr -dc '0-9' <"$f.pid") && pid_alive "$pid" && break
+        pid=""
+        sleep 0.1
     done
-    rm -rf "$dir"
+    [[ -n "$pid" ]] || die "babeld did not start in $n: $(tail -n 5 "$f.log" 2>/dev/null)"
 }
 
 babeld_config() {
@@ -200,12 +111,16 @@ babeld_config() {
         # route as "proto static" in this mode.
         echo "redistribute ip 0.0.0.0/0 eq 0 metric 128"
     fi
-    cat <<'EOF'
-redistribute local ip 10.77.0.0/16 ge 32
-redistribute local ip fd77::/64 ge 128
-redistribute local deny
-redistribute deny
-EOF
+    redistribute_local 10.77.0.0/16 fd77::/64
+}
+
+# redistribute_local V4NET V6NET: the end of a babeld config: announce the host routes of the
+# nodes' own addresses in the two networks, and nothing else.
+redistribute_local() {
+    echo "redistribute local ip $1 ge 32"
+    echo "redistribute local ip $2 ge 128"
+    echo "redistribute local deny"
+    echo "redistribute deny"
 }
 
 # --yggdrasil: the TUN of NODE's yggdrasil (host-unique, at most 15 characters).
@@ -214,89 +129,22 @@ ygg_tun() { echo "$1-y$(node_number "$2")"; }
 # Whether the mesh PREFIX runs yggdrasil too (a state dir from before --yggdrasil existed: no).
 ygg_enabled() { [[ "$(cat "$STATE_ROOT/$1/yggdrasil" 2>/dev/null)" == yes ]]; }
 
-# A fresh yggdrasil config for NODE: new keys from yggdrasil itself, then our admin socket, TUN name
-# and multicast peering on exactly this node's mesh veths (never any other interface of the host).
-ygg_config() {
-    local p=$1 node=$2 dir=$3 regex
-    regex="^($(babel_ifaces "$p" "$node" | tr ' ' '|'))\$"
-    yggdrasil -genconf -json | python3 -c '
-import json, sys
-sock, tun, regex, name = sys.argv[1:5]
-c = json.load(sys.stdin)
-c["AdminListen"] = "unix://" + sock
-c["IfName"] = tun
-c["Peers"] = []
-c["InterfacePeers"] = {}
-c["Listen"] = []
-c["MulticastInterfaces"] = [{"Regex": regex, "Beacon": True, "Listen": True, "Port": 0, "Priority": 0}]
-c["NodeInfo"] = {"name": name}
-json.dump(c, sys.stdout, indent=2)
-' "$dir/$node-ygg.sock" "$(ygg_tun "$p" "$node")" "$regex" "$node"
-}
-
-# True when yggdrasil's admin socket at $1 answers getSelf successfully.
-ygg_answers() {
-    [[ -S "$1" ]] && python3 - "$1" <<'PY' 2>/dev/null
-import json, socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.settimeout(1)
-s.connect(sys.argv[1])
-s.sendall(b'{"request":"getSelf"}')
-buf = b""
-while chunk := s.recv(65536):
-    buf += chunk
-sys.exit(0 if json.loads(buf).get("status") == "success" else 1)
-PY
-}
-
-# Starts yggdrasil in sub, relay and gw; returns once each admin socket answers (then the TUN exists
-# and multicast runs).
-start_yggdrasil() {
-    local p=$1 dir="$STATE_ROOT/$1" node n
-    for node in "${MESH_NODES[@]}"; do
-        ygg_config "$p" "$node" "$dir" >"$dir/$node-ygg.conf"
-        chmod 600 "$dir/$node-ygg.conf"
-        yggdrasil -useconffile "$dir/$node-ygg.conf" -address >"$dir/$node-ygg.addr"
-    done
-    for node in "${MESH_NODES[@]}"; do
-        n=$(ns "$p" "$node")
-        setsid ip netns exec "$n" yggdrasil -useconffile "$dir/$node-ygg.conf" -logto "$dir/$node-ygg.log" \
-            </dev/null >/dev/null 2>&1 &
-        echo $! >"$dir/$node-ygg.pid"
-    done
-    for node in "${MESH_NODES[@]}"; do
-        local ok=""
-        for _ in $(seq 100); do
-            pid_is_ours "$(cat "$dir/$node-ygg.pid")" ||
-                die "yggdrasil did not start in $(ns "$p" "$node"): $(tail -n 5 "$dir/$node-ygg.log" 2>/dev/null)"
-            if ygg_answers "$dir/$node-ygg.sock"; then
-                ok=yes
-                break
-            fi
-            sleep 0.1
-        done
-        [[ -n "$ok" ]] || die "yggdrasil's admin socket in $(ns "$p" "$node") did not answer: $(tail -n 5 "$dir/$node-ygg.log" 2>/dev/null)"
-    done
-}
-
 ygg_address_of() {
     local p=$1 node=$2 f="$STATE_ROOT/$1/$2-ygg.addr"
-    [[ " ${MESH_NODES[*]} " == *" $node "* ]] || die "bad node '$node': one of ${MESH_NODES[*]}"
+    check_node "$node"
     ygg_enabled "$p" && [[ -s "$f" ]] || die "mesh $p does not run yggdrasil (no $f); build it with: lab/mesh.sh up $p --yggdrasil"
     cat "$f"
 }
 
 is_up() {
-    local p=$1 announce_default=$2 yggdrasil=${3:-no} node pid
+    local p=$1 announce_default=$2 yggdrasil=${3:-no} node
     [[ "$(cat "$STATE_ROOT/$p/announce-default" 2>/dev/null)" == "$announce_default" ]] || return 1
     if ygg_enabled "$p"; then [[ $yggdrasil == yes ]] || return 1; else [[ $yggdrasil == no ]] || return 1; fi
     for node in "${ALL_NODES[@]}"; do ns_exists "$(ns "$p" "$node")" || return 1; done
     for node in "${MESH_NODES[@]}"; do
-        pid=$(tr -dc '0-9' 2>/dev/null <"$STATE_ROOT/$p/babeld-$node.pid") || return 1
-        pid_is_ours "$pid" || return 1
+        pidfile_is_ours "$STATE_ROOT/$p/babeld-$node.pid" || return 1
         if [[ $yggdrasil == yes ]]; then
-            pid=$(tr -dc '0-9' 2>/dev/null <"$STATE_ROOT/$p/$node-ygg.pid") || return 1
-            pid_is_ours "$pid" || return 1
+            pidfile_is_ours "$STATE_ROOT/$p/$node-ygg.pid" || return 1
         fi
     done
 }
@@ -316,71 +164,23 @@ up() {
     mkdir -p "$dir"
     echo "$announce_default" >"$dir/announce-default"
     echo "$yggdrasil" >"$dir/yggdrasil"
-    # Any failure from here on (set -e or die) leaves nothing half-built behind.
-    BUILDING=$p
-    trap 'echo "mesh.sh: up $BUILDING failed; removed what was built" >&2; down "$BUILDING"' EXIT
+    guard_build up "$p"
 
-    for node in "${ALL_NODES[@]}"; do
-        n=$(ns "$p" "$node")
-        ip netns add "$n"
-        # Before any link exists: no DAD, so babeld can send at once on fresh veths.
-        in_ns "$n" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
-        in_ns "$n" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
-        in_ns "$n" ip link set lo up
-    done
+    build_line "$p" "$announce_default"
     for node in "${MESH_NODES[@]}"; do
         n=$(ns "$p" "$node")
         i=$(node_number "$node")
-        in_ns "$n" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
-        in_ns "$n" ip addr add "10.77.0.$i/32" dev lo
-        in_ns "$n" ip addr add "fd77::$i/128" dev lo
+        ip -n "$n" addr add "10.77.0.$i/32" dev lo
+        ip -n "$n" addr add "fd77::$i/128" dev lo
     done
 
-    # veth pairs are created inside the namespaces: nothing ever appears in the host's namespace.
-    ip -n "$(ns "$p" sub)" link add "$p-sr" mtu 1500 type veth peer name "$p-rs" mtu 1500 netns "$(ns "$p" relay)"
-    ip -n "$(ns "$p" relay)" link add "$p-rg" mtu 1500 type veth peer name "$p-gr" mtu 1500 netns "$(ns "$p" gw)"
-    ip -n "$(ns "$p" gw)" link add "$p-gi" mtu 1500 type veth peer name "$p-ig" mtu 1500 netns "$(ns "$p" inet)"
-    ip -n "$(ns "$p" sub)" link set "$p-sr" up
-    ip -n "$(ns "$p" relay)" link set "$p-rs" up
-    ip -n "$(ns "$p" relay)" link set "$p-rg" up
-    ip -n "$(ns "$p" gw)" link set "$p-gr" up
-
-    # gw's uplink to the "internet".
-    local gw inet
-    gw=$(ns "$p" gw)
-    inet=$(ns "$p" inet)
-    ip -n "$gw" addr add 198.51.100.1/24 dev "$p-gi"
-    ip -n "$gw" link set "$p-gi" up
-    ip -n "$inet" addr add 198.51.100.2/24 dev "$p-ig"
-    ip -n "$inet" link set "$p-ig" up
-    ip -n "$inet" addr add 203.0.113.10/32 dev lo
-    if [[ $announce_default == yes ]]; then
-        ip -n "$gw" route add default via 198.51.100.2 dev "$p-gi" proto static
-    else
-        ip -n "$gw" route add default via 198.51.100.2 dev "$p-gi"
-    fi
-
     for node in "${MESH_NODES[@]}"; do
-        n=$(ns "$p" "$node")
         babeld_config "$announce_default" >"$dir/babeld-$node.conf"
         # shellcheck disable=SC2046
-        in_ns "$n" babeld -D \
-            -I "$dir/babeld-$node.pid" -S "$dir/babeld-$node.state" -L "$dir/babeld-$node.log" \
-            -c "$dir/babeld-$node.conf" -G "$BABEL_PORT" -h 0.5 -H 0.5 \
-            $(babel_ifaces "$p" "$node") ||
-            die "babeld failed to start in $n: $(tail -n 5 "$dir/babeld-$node.log" 2>/dev/null)"
+        start_babeld "$(ns "$p" "$node")" "$dir/babeld-$node" $(mesh_ifaces "$p" "$node")
     done
-    # babeld writes its pid file after daemonizing: make sure all three are running.
-    for node in "${MESH_NODES[@]}"; do
-        local pid="" f="$dir/babeld-$node.pid"
-        for _ in $(seq 50); do
-            [[ -s "$f" ]] && pid=$(tr -dc '0-9' <"$f") && pid_alive "$pid" && break
-            pid=""
-            sleep 0.1
-        done
-        [[ -n "$pid" ]] || die "babeld did not start in $(ns "$p" "$node"): $(tail -n 5 "$dir/babeld-$node.log" 2>/dev/null)"
-    done
-    if [[ $yggdrasil == yes ]]; then start_yggdrasil "$p"; fi
+    for node in "${MESH_NODES[@]}"; do await_babeld "$(ns "$p" "$node")" "$dir/babeld-$node"; done
+    if [[ $yggdrasil == yes ]]; then start_yggdrasil "$p" -ygg; fi
     trap - EXIT
 
     echo "mesh $p is up: $p-sub 10.77.0.1 — $p-relay 10.77.0.2 — $p-gw 10.77.0.3 (uplink 198.51.100.1) — $p-inet 203.0.113.10"
@@ -391,67 +191,35 @@ up() {
 }
 
 wait_converged() {
-    local p=$1 timeout=${2:-30} start now elapsed node pid sub babel_ok=no ygg_ok=yes ygg_target=""
-    [[ "$timeout" =~ ^[0-9]+$ ]] || die "bad timeout '$timeout': seconds expected"
+    local p=$1 timeout=${2:-30} sub babel_ok=no ygg_ok=yes ygg_target=""
+    check_timeout "$timeout"
     sub=$(ns "$p" sub)
     ns_exists "$sub" || die "mesh $p is not up (no namespace $sub)"
     if ygg_enabled "$p"; then
         ygg_ok=no
         ygg_target=$(ygg_address_of "$p" gw)
     fi
-    start=$(date +%s.%N)
-    while :; do
-        if [[ $babel_ok == no ]] && in_ns "$sub" ping -c1 -W 0.2 -q 10.77.0.3 >/dev/null 2>&1; then babel_ok=yes; fi
-        if [[ $ygg_ok == no ]] && in_ns "$sub" ping -6 -c1 -W 0.5 -q "$ygg_target" >/dev/null 2>&1; then ygg_ok=yes; fi
-        if [[ $babel_ok == yes && $ygg_ok == yes ]]; then
-            now=$(date +%s.%N)
-            elapsed=$(awk -v a="$start" -v b="$now" 'BEGIN { printf "%.1f", b - a }')
-            echo "$elapsed"
-            return 0
-        fi
-        for node in "${MESH_NODES[@]}"; do
-            pid=$(tr -dc '0-9' 2>/dev/null <"$STATE_ROOT/$p/babeld-$node.pid" || true)
-            pid_is_ours "$pid" || die "babeld of $(ns "$p" "$node") is not running; see $STATE_ROOT/$p/babeld-$node.log"
-            if [[ -n "$ygg_target" ]]; then
-                pid=$(tr -dc '0-9' 2>/dev/null <"$STATE_ROOT/$p/$node-ygg.pid" || true)
-                pid_is_ours "$pid" || die "yggdrasil of $(ns "$p" "$node") is not running; see $STATE_ROOT/$p/$node-ygg.log"
-            fi
-        done
-        now=$(date +%s.%N)
-        if awk -v a="$start" -v b="$now" -v t="$timeout" 'BEGIN { exit !(b - a >= t) }'; then
-            if [[ $babel_ok == no ]]; then die "mesh $p did not converge in ${timeout} s: $sub cannot ping 10.77.0.3"; fi
-            die "mesh $p did not converge in ${timeout} s: $sub cannot ping $ygg_target (gw's Yggdrasil address)"
-        fi
-        sleep 0.1
-    done
+    poll "$timeout" 0.1 converged daemons_running not_converged
 }
 
-serve() {
-    local p=$1 dir="$STATE_ROOT/$1" inet pidf www
-    inet=$(ns "$p" inet)
-    ns_exists "$inet" || die "mesh $p is not up (no namespace $inet)"
-    pidf="$dir/http.pid"
-    if [[ -f "$pidf" ]] && pid_is_ours "$(tr -dc '0-9' <"$pidf")"; then
-        echo "http://203.0.113.10/big.bin is already served"
-        return 0
-    fi
-    command -v python3 >/dev/null || die "python3 is not installed (needed by serve)"
-    www="$dir/www"
-    mkdir -p "$www"
-    [[ -f "$www/big.bin" ]] || head -c $((8 * 1024 * 1024)) /dev/urandom >"$www/big.bin"
-    setsid ip netns exec "$inet" python3 -m http.server 80 --bind 203.0.113.10 --directory "$www" \
-        </dev/null >"$dir/http.log" 2>&1 &
-    echo $! >"$pidf"
-    for _ in $(seq 50); do
-        if in_ns "$inet" python3 -c 'import socket; socket.create_connection(("203.0.113.10", 80), 0.2).close()' 2>/dev/null; then
-            echo "http://203.0.113.10/big.bin (8 MiB) served from $inet"
-            return 0
+# wait_converged's steps for poll (they use its p, timeout, sub, babel_ok, ygg_ok and ygg_target).
+converged() {
+    if [[ $babel_ok == no ]] && in_ns "$sub" ping -c1 -W 0.2 -q 10.77.0.3 >/dev/null 2>&1; then babel_ok=yes; fi
+    if [[ $ygg_ok == no ]] && in_ns "$sub" ping -6 -c1 -W 0.5 -q "$ygg_target" >/dev/null 2>&1; then ygg_ok=yes; fi
+    [[ $babel_ok == yes && $ygg_ok == yes ]]
+}
+daemons_running() {
+    local node
+    for node in "${MESH_NODES[@]}"; do
+        require_running babeld "$(ns "$p" "$node")" "$STATE_ROOT/$p/babeld-$node"
+        if [[ -n "$ygg_target" ]]; then
+            require_running yggdrasil "$(ns "$p" "$node")" "$STATE_ROOT/$p/$node-ygg"
         fi
-        pid_alive "$(cat "$pidf")" || break
-        sleep 0.1
     done
-    stop_pidfiles "$pidf"
-    die "HTTP server did not start in $inet: $(tail -n 5 "$dir/http.log")"
+}
+not_converged() {
+    if [[ $babel_ok == no ]]; then die "mesh $p did not converge in ${timeout} s: $sub cannot ping 10.77.0.3"; fi
+    die "mesh $p did not converge in ${timeout} s: $sub cannot ping $ygg_target (gw's Yggdrasil address)"
 }
 
 # ---- graph meshes -------------------------------------------------------------------------------
@@ -572,22 +340,16 @@ graph_babeld_config() {
     # default): an 8-node ring then routes some neighbours the long way round for ~25 s after every
     # node is reachable. The lab wants settled shortest routes in seconds.
     echo "smoothing-half-life ${BABEL_SMOOTHING:-0}"
-    cat <<'CONF'
-redistribute local ip 10.78.0.0/16 ge 32
-redistribute local ip fd78::/64 ge 128
-redistribute local deny
-redistribute deny
-CONF
+    redistribute_local 10.78.0.0/16 fd78::/64
 }
 
 graph_is_up() {
-    local p=$1 spec=$2 announce_default=$3 dir="$STATE_ROOT/$1" name g pid
+    local p=$1 spec=$2 announce_default=$3 dir="$STATE_ROOT/$1" name g
     [[ "$(cat "$dir/graph.spec" 2>/dev/null)" == "$spec" ]] || return 1
     [[ "$(cat "$dir/announce-default" 2>/dev/null)" == "$announce_default" ]] || return 1
     for name in "${G_NODES[@]}"; do
         ns_exists "$(ns "$p" "$name")" || return 1
-        pid=$(tr -dc '0-9' 2>/dev/null <"$dir/babeld-$name.pid") || return 1
-        pid_is_ours "$pid" || return 1
+        pidfile_is_ours "$dir/babeld-$name.pid" || return 1
     done
     for g in "${G_GATEWAYS[@]}"; do ns_exists "$(ns "$p" "${g}i")" || return 1; done
 }
@@ -605,40 +367,22 @@ graph_up() {
     mkdir -p "$dir"
     echo "$spec" >"$dir/graph.spec"
     echo "$announce_default" >"$dir/announce-default"
-    BUILDING=$p
-    trap 'echo "mesh.sh: graph $BUILDING failed; removed what was built" >&2; down "$BUILDING"' EXIT
+    guard_build graph "$p"
 
     k=0
     for name in "${G_NODES[@]}"; do
         k=$((k + 1))
         n=$(ns "$p" "$name")
-        ip netns add "$n"
-        # Before any link exists: no DAD, so babeld can send at once on fresh veths.
-        in_ns "$n" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
-            net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
-            net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
-        ip -n "$n" link set lo up
+        add_ns "$n" "${FORWARDING[@]}"
         ip -n "$n" addr add "$GRAPH_V4.$k/32" dev lo
         ip -n "$n" addr add "$GRAPH_V6:$k/128" dev lo
     done
-    for g in "${G_GATEWAYS[@]}"; do
-        n=$(ns "$p" "${g}i")
-        ip netns add "$n"
-        in_ns "$n" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
-            net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
-        ip -n "$n" link set lo up
-        ip -n "$n" addr add 203.0.113.10/32 dev lo
-    done
+    for g in "${G_GATEWAYS[@]}"; do add_ns "$(ns "$p" "${g}i")"; done
 
-    # veth pairs are created inside the namespaces: nothing ever appears in the host's namespace.
     declare -A ifaces=()
     for link in "${G_LINKS[@]}"; do
         read -r i j <<<"$link"
-        local a b
-        a=$(ns "$p" "${G_NODES[i - 1]}") b=$(ns "$p" "${G_NODES[j - 1]}")
-        ip -n "$a" link add "${p}x${i}y${j}" mtu 1500 type veth peer name "${p}x${j}y${i}" mtu 1500 netns "$b"
-        ip -n "$a" link set "${p}x${i}y${j}" up
-        ip -n "$b" link set "${p}x${j}y${i}" up
+        add_veth "$(ns "$p" "${G_NODES[i - 1]}")" "${p}x${i}y${j}" "$(ns "$p" "${G_NODES[j - 1]}")" "${p}x${j}y${i}"
         ifaces[$i]+=" ${p}x${i}y${j}"
         ifaces[$j]+=" ${p}x${j}y${i}"
     done
@@ -646,19 +390,8 @@ graph_up() {
     for g in "${G_GATEWAYS[@]}"; do
         k=${G_INDEX[$g]}
         gn=$(gateway_number "$g")
-        local gwns inet up peer
-        gwns=$(ns "$p" "$g") inet=$(ns "$p" "${g}i")
-        up=198.51.100.$((4 * gn - 3)) peer=198.51.100.$((4 * gn - 2))
-        ip -n "$gwns" link add "${p}x${k}u" mtu 1500 type veth peer name "${p}u${k}x" mtu 1500 netns "$inet"
-        ip -n "$gwns" addr add "$up/30" dev "${p}x${k}u"
-        ip -n "$gwns" link set "${p}x${k}u" up
-        ip -n "$inet" addr add "$peer/30" dev "${p}u${k}x"
-        ip -n "$inet" link set "${p}u${k}x" up
-        if [[ $announce_default == yes ]]; then
-            ip -n "$gwns" route add default via "$peer" dev "${p}x${k}u" proto static
-        else
-            ip -n "$gwns" route add default via "$peer" dev "${p}x${k}u"
-        fi
+        add_uplink "$(ns "$p" "$g")" "${p}x${k}u" "198.51.100.$((4 * gn - 3))" \
+            "$(ns "$p" "${g}i")" "${p}u${k}x" "198.51.100.$((4 * gn - 2))" 30 "$announce_default"
     done
 
     k=0
@@ -671,21 +404,9 @@ graph_up() {
         if gateway_number "$name" >/dev/null; then is_gw=yes; fi
         graph_babeld_config "$is_gw" "$announce_default" >"$dir/babeld-$name.conf"
         # shellcheck disable=SC2086
-        in_ns "$n" babeld -D \
-            -I "$dir/babeld-$name.pid" -S "$dir/babeld-$name.state" -L "$dir/babeld-$name.log" \
-            -c "$dir/babeld-$name.conf" -G "$BABEL_PORT" -h 0.5 -H 0.5 $ifs ||
-            die "babeld failed to start in $n: $(tail -n 5 "$dir/babeld-$name.log" 2>/dev/null)"
+        start_babeld "$n" "$dir/babeld-$name" $ifs
     done
-    # babeld writes its pid file after daemonizing: make sure all of them are running.
-    for name in "${G_NODES[@]}"; do
-        local pid="" f="$dir/babeld-$name.pid"
-        for _ in $(seq 50); do
-            [[ -s "$f" ]] && pid=$(tr -dc '0-9' <"$f") && pid_alive "$pid" && break
-            pid=""
-            sleep 0.1
-        done
-        [[ -n "$pid" ]] || die "babeld did not start in $(ns "$p" "$name"): $(tail -n 5 "$dir/babeld-$name.log" 2>/dev/null)"
-    done
+    for name in "${G_NODES[@]}"; do await_babeld "$(ns "$p" "$name")" "$dir/babeld-$name"; done
     trap - EXIT
 
     echo "graph mesh $p is up: ${#G_NODES[@]} nodes, ${#G_LINKS[@]} links, gateways ${G_GATEWAYS[*]:-none}"
@@ -743,88 +464,47 @@ graph_first_reaches_all() {
 }
 
 wait_graph() {
-    local p=$1 timeout=${2:-60} start now elapsed name pid
-    [[ "$timeout" =~ ^[0-9]+$ ]] || die "bad timeout '$timeout': seconds expected"
+    local p=$1 timeout=${2:-60}
+    check_timeout "$timeout"
     load_graph "$p"
-    start=$(date +%s.%N)
-    while :; do
-        if graph_routes_complete "$p" && graph_first_reaches_all "$p"; then
-            now=$(date +%s.%N)
-            elapsed=$(awk -v a="$start" -v b="$now" 'BEGIN { printf "%.1f", b - a }')
-            echo "$elapsed"
-            return 0
-        fi
-        for name in "${G_NODES[@]}"; do
-            pid=$(tr -dc '0-9' 2>/dev/null <"$STATE_ROOT/$p/babeld-$name.pid" || true)
-            pid_is_ours "$pid" || die "babeld of $(ns "$p" "$name") is not running; see $STATE_ROOT/$p/babeld-$name.log"
-        done
-        now=$(date +%s.%N)
-        if awk -v a="$start" -v b="$now" -v t="$timeout" 'BEGIN { exit !(b - a >= t) }'; then
-            local unsettled=() k
-            for k in $(seq "${#G_NODES[@]}"); do
-                graph_node_settled "$p" "$k" || unsettled+=("${G_NODES[k - 1]}")
-            done
-            die "graph mesh $p did not converge in ${timeout} s: $(if ((${#unsettled[@]})); then
-                echo "${unsettled[*]} still miss routes to some node or route a neighbour the long way round"
-            else echo "${G_NODES[0]} cannot ping every other node's mesh addresses"; fi)"
-        fi
-        sleep 0.2
+    poll "$timeout" 0.2 graph_settled graph_babelds_running graph_not_settled
+}
+
+# wait_graph's steps for poll (they use its p and timeout).
+graph_settled() { graph_routes_complete "$p" && graph_first_reaches_all "$p"; }
+graph_babelds_running() {
+    local name
+    for name in "${G_NODES[@]}"; do
+        require_running babeld "$(ns "$p" "$name")" "$STATE_ROOT/$p/babeld-$name"
     done
+}
+graph_not_settled() {
+    local unsettled=() k
+    for k in $(seq "${#G_NODES[@]}"); do
+        graph_node_settled "$p" "$k" || unsettled+=("${G_NODES[k - 1]}")
+    done
+    die "graph mesh $p did not converge in ${timeout} s: $(if ((${#unsettled[@]})); then
+        echo "${unsettled[*]} still miss routes to some node or route a neighbour the long way round"
+    else echo "${G_NODES[0]} cannot ping every other node's mesh addresses"; fi)"
 }
 
 serve_graph() {
-    local p=$1 dir="$STATE_ROOT/$1" g inet pidf www started=()
+    local p=$1 dir="$STATE_ROOT/$1" g inet started=()
     load_graph "$p"
     [[ ${#G_GATEWAYS[@]} -gt 0 ]] || die "graph mesh $p has no gateways, so no internet namespaces to serve from"
     command -v python3 >/dev/null || die "python3 is not installed (needed by serve-graph)"
-    www="$dir/www"
-    mkdir -p "$www"
-    [[ -f "$www/big.bin" ]] || head -c $((8 * 1024 * 1024)) /dev/urandom >"$www/big.bin"
+    web_root "$dir"
     for g in "${G_GATEWAYS[@]}"; do
         inet=$(ns "$p" "${g}i")
         ns_exists "$inet" || die "graph mesh $p is not up (no namespace $inet)"
-        pidf="$dir/http-$g.pid"
-        if [[ -f "$pidf" ]] && pid_is_ours "$(tr -dc '0-9' <"$pidf")"; then
+        if pidfile_is_ours "$dir/http-$g.pid"; then
             echo "http://203.0.113.10/big.bin is already served from $inet"
             continue
         fi
-        setsid ip netns exec "$inet" python3 -m http.server 80 --bind 203.0.113.10 --directory "$www" \
-            </dev/null >"$dir/http-$g.log" 2>&1 &
-        echo $! >"$pidf"
+        start_http "$inet" "$dir" "http-$g"
         started+=("$g")
     done
-    for g in "${started[@]}"; do
-        inet=$(ns "$p" "${g}i") pidf="$dir/http-$g.pid"
-        local ok=no
-        for _ in $(seq 50); do
-            if in_ns "$inet" python3 -c 'import socket; socket.create_connection(("203.0.113.10", 80), 0.2).close()' 2>/dev/null; then
-                ok=yes
-                break
-            fi
-            pid_alive "$(cat "$pidf")" || break
-            sleep 0.1
-        done
-        [[ $ok == yes ]] || { stop_pidfiles "$pidf"; die "HTTP server did not start in $inet: $(tail -n 5 "$dir/http-$g.log")"; }
-        echo "http://203.0.113.10/big.bin (8 MiB) served from $inet"
-    done
-}
-
-sweep() {
-    local pattern=$1 n p
-    [[ "$pattern" =~ ^[A-Za-z0-9_-]+$ ]] || die "bad pattern '$pattern': letters, digits, '_' or '-' expected"
-    for n in $(ip netns list | awk '{ print $1 }'); do
-        [[ "$n" == "$pattern"* ]] || continue
-        p=${n%-*}
-        if [[ -d "$STATE_ROOT/$p" ]]; then down "$p"; fi
-        if ns_exists "$n"; then
-            stop_ns_processes "$n"
-            ip netns del "$n" || die "could not delete namespace $n"
-        fi
-    done
-    for d in "$STATE_ROOT/$pattern"*; do
-        if [[ -d "$d" ]]; then down "$(basename "$d")"; fi
-    done
-    return 0
+    for g in "${started[@]}"; do await_http "$(ns "$p" "${g}i")" "$dir" "http-$g"; done
 }
 
 main() {
@@ -851,7 +531,7 @@ main() {
             [[ $# -eq 3 ]] || usage
             ygg_address_of "$arg" "$3"
             ;;
-        serve) check_prefix "$arg"; serve "$arg" ;;
+        serve) check_prefix "$arg"; serve_line "$arg" mesh ;;
         down) check_prefix "$arg"; down "$arg" ;;
         sweep) sweep "$arg" ;;
         graph)
