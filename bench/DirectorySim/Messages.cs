@@ -31,10 +31,14 @@ internal sealed class MessageCache
 
     public int InSyncSize { get; }
 
-    public int Count => _digests.Count + _offers.Count + _records.Count;
+    private int _built;
+
+    /// <summary>Messages built since the last <see cref="Clear"/> (ConcurrentDictionary.Count would take every lock).</summary>
+    public int Built => Volatile.Read(ref _built);
 
     public void Clear()
     {
+        _built = 0;
         _digests.Clear();
         _offers.Clear();
         _records.Clear();
@@ -44,29 +48,33 @@ internal sealed class MessageCache
     public DigestMessage Digest(DirectoryBook book, DateTimeOffset now) =>
         _digests.GetOrAdd(book.Summary(), static (summary, state) =>
         {
-            var (book, now) = state;
+            var (cache, book, now) = state;
+            Interlocked.Increment(ref cache._built);
             // A hello that does not match: the real Answer builds the digest (or its window).
             var other = new string(summary[0] == 'A' ? 'B' : 'A', summary.Length);
             using var hello = JsonDocument.Parse(Serialize(SyncMessage.Hello(other)));
             var step = DirectorySync.Answer(book, hello.RootElement, now);
             Require(step.Error is null, step.Error);
-            var json = Serialize(step.Next!);
-            using var doc = JsonDocument.Parse(json);
-            Require(SyncMessage.TryParse(doc.RootElement, out var message, out var error) && message.Kind == SyncMessageKind.Digest, error);
-            return new DigestMessage(summary, json);
-        }, (book, now));
+            return new DigestMessage(summary, Serialize(step.Next!)); // read by the real Continue, in Offer
+        }, (this, book, now));
 
     /// <summary>The initiator's offer after a digest, or <see cref="OfferMessage.None"/> when it has nothing to say.</summary>
     public OfferMessage Offer(DirectoryBook book, DigestMessage digest, DateTimeOffset now) =>
         HoldsExpired(book, now)
             ? BuildOffer(book, digest, now)
-            : _offers.GetOrAdd((book.Summary(), digest.Summary), static (_, state) => BuildOffer(state.book, state.digest, state.now), (book, digest, now));
+            : _offers.GetOrAdd((book.Summary(), digest.Summary), static (_, state) => state.cache.Counted(BuildOffer(state.book, state.digest, state.now)), (cache: this, book, digest, now));
 
     /// <summary>The responder's reply to an offer, once the offered records are merged.</summary>
     public RecordsMessage Reply(DirectoryBook book, OfferMessage offer, DateTimeOffset now) =>
         HoldsExpired(book, now)
             ? BuildReply(book, offer, now)
-            : _records.GetOrAdd((book.Summary(), offer), static (_, state) => BuildReply(state.book, state.offer, state.now), (book, offer, now));
+            : _records.GetOrAdd((book.Summary(), offer), static (_, state) => state.cache.Counted(BuildReply(state.book, state.offer, state.now)), (cache: this, book, offer, now));
+
+    private T Counted<T>(T message)
+    {
+        Interlocked.Increment(ref _built);
+        return message;
+    }
 
     public static byte[] Serialize(JsonObject message)
     {
@@ -88,7 +96,7 @@ internal sealed class MessageCache
         var json = Serialize(step.Next);
         using var doc = JsonDocument.Parse(json);
         Require(SyncMessage.TryParse(doc.RootElement, out var message, out var error) && message.Kind == SyncMessageKind.Offer, error);
-        return new OfferMessage(ReadRecords(message), [.. message.Want], json.Length);
+        return new OfferMessage(ReadRecords(message, book), [.. message.Want], json.Length);
     }
 
     private static RecordsMessage BuildReply(DirectoryBook book, OfferMessage offer, DateTimeOffset now)
@@ -100,11 +108,19 @@ internal sealed class MessageCache
         var json = Serialize(step.Next!);
         using var doc = JsonDocument.Parse(json);
         Require(SyncMessage.TryParse(doc.RootElement, out var message, out var error) && message.Kind == SyncMessageKind.Records, error);
-        return new RecordsMessage(ReadRecords(message), json.Length);
+        return new RecordsMessage(ReadRecords(message, book), json.Length);
     }
 
-    private static DirectoryRecord[] ReadRecords(SyncMessage message) =>
-        [.. message.Records.Select(json => DirectoryRecord.TryParse(json, out var record, out var error) ? record : throw new InvalidOperationException(error))];
+    /// <summary>
+    /// The records a message carries: the sender's own objects (a node id and a sequence name one
+    /// record, signed once), which the receiver would read back the same from their bytes.
+    /// </summary>
+    private static DirectoryRecord[] ReadRecords(SyncMessage message, DirectoryBook sender) =>
+        [.. message.Records.Select(json =>
+            json.TryGetProperty("nodeId", out var id) && sender.Find(id.GetString()!) is { } mine
+                && json.TryGetProperty("sequence", out var sequence) && sequence.GetInt64() == mine.Sequence
+                ? mine
+                : DirectoryRecord.TryParse(json, out var record, out var error) ? record : throw new InvalidOperationException(error))];
 
     private static bool HoldsExpired(DirectoryBook book, DateTimeOffset now)
     {

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using DirectorySim;
-using Mnigs.Core.Directory;
 
 // Usage: dotnet run -c Release --project bench/DirectorySim -- --nodes 1000 [--seed 1] [--loss 0.05]
 //        [--mode daemon|neighbour|any]  daemon (default): what DirectoryService does (push on change to every
@@ -12,7 +11,8 @@ using Mnigs.Core.Directory;
 //        [--sync-interval 10] [--lifetime 600] [--timeout 3]   seconds, as the daemon's defaults
 //        [--latency-min-ms 5] [--latency-max-ms 20]           one hop; a far daemon: one draw per hop of the shortest path
 //        [--gateways-percent 1] [--nearest 3] [--partition-seconds 200] [--steady-seconds 300]
-//        [--max-seconds 1800] [--verify-every-merge]
+//        [--max-seconds 1200]           a scenario stops waiting for the last nodes after this long
+//        [--verify-every-merge]         no memory of signatures checked already
 //        [--exact]                      serialize and parse every message (slower; the same tables)
 // Prints markdown tables (docs/BENCHMARKS.md, "Directory at scale (simulation)").
 
@@ -41,7 +41,7 @@ var settings = new Settings(
     options.Double("latency-max-ms", 20),
     options.Double("loss", 0.05),
     options.Flag("exact"));
-var maxSeconds = options.Double("max-seconds", 1800);
+var maxSeconds = options.Double("max-seconds", 1200);
 var partitionSeconds = options.Double("partition-seconds", 200);
 var steadySeconds = options.Double("steady-seconds", 300);
 var interval = settings.SyncInterval.TotalSeconds;

@@ -254,7 +254,7 @@ internal sealed class Simulation
             OpenPushes += w.PushDelta;
             w.Completed = w.PushDelta = 0;
         }
-        if (_cache.Count > 100_000)
+        if (_cache.Built > 100_000)
             _cache.Clear(); // the messages come out the same when built again
     }
 
