@@ -63,20 +63,23 @@ add_veth() {
 }
 
 # add_uplink GW_NS GW_IF GW_ADDR INET_NS INET_IF INET_ADDR PREFIXLEN STATIC: a gateway's uplink to its
-# "internet" namespace, which holds 203.0.113.10/32 on lo. The gateway's default route goes via
-# INET_ADDR, as "proto static" when STATIC is yes (babeld redistributes only routes of a protocol
-# other than "boot").
+# "internet" namespace, which holds 203.0.113.10/32 and 2001:db8:203::10/128 on lo. The uplink link
+# also carries 2001:db8:ff::1/64 (gateway) ── 2001:db8:ff::2/64 (internet; each uplink is its own
+# link, so every gateway can use the same pair). The gateway's default routes go via the internet
+# end, as "proto static" when STATIC is yes (babeld redistributes only routes of a protocol other
+# than "boot").
 add_uplink() {
-    local gw=$1 gw_if=$2 up=$3 inet=$4 inet_if=$5 peer=$6 len=$7 static=$8
+    local gw=$1 gw_if=$2 up=$3 inet=$4 inet_if=$5 peer=$6 len=$7 static=$8 proto=()
     add_veth "$gw" "$gw_if" "$inet" "$inet_if"
     ip -n "$gw" addr add "$up/$len" dev "$gw_if"
     ip -n "$inet" addr add "$peer/$len" dev "$inet_if"
     ip -n "$inet" addr add 203.0.113.10/32 dev lo
-    if [[ $static == yes ]]; then
-        ip -n "$gw" route add default via "$peer" dev "$gw_if" proto static
-    else
-        ip -n "$gw" route add default via "$peer" dev "$gw_if"
-    fi
+    ip -n "$gw" -6 addr add 2001:db8:ff::1/64 dev "$gw_if" nodad
+    ip -n "$inet" -6 addr add 2001:db8:ff::2/64 dev "$inet_if" nodad
+    ip -n "$inet" -6 addr add 2001:db8:203::10/128 dev lo
+    [[ $static == yes ]] && proto=(proto static)
+    ip -n "$gw" route add default via "$peer" dev "$gw_if" "${proto[@]}"
+    ip -n "$gw" -6 route add default via 2001:db8:ff::2 dev "$gw_if" "${proto[@]}"
 }
 
 # build_line PREFIX STATIC: the line's four namespaces (the mesh nodes forward), its two mesh links

@@ -70,6 +70,8 @@ echo "First reply from 203.0.113.10 through the tunnel $(python3 -c "print(f'{$(
 say "sub: ping and a 1400-byte ping to 203.0.113.10 through the tunnel"
 ip netns exec "$prefix-sub" ping -c 3 -i 0.2 203.0.113.10
 ip netns exec "$prefix-sub" ping -c 2 -i 0.2 -s 1400 203.0.113.10
+say "sub: IPv6 through the tunnel too (2001:db8:203::10 on the internet host)"
+ip netns exec "$prefix-sub" ping -6 -c 2 -i 0.2 2001:db8:203::10
 
 say "sub: HTTP download of 8 MiB from 203.0.113.10 through the tunnel"
 ip netns exec "$prefix-sub" curl -sS -o /dev/null -w 'HTTP %{http_code}, %{size_download} bytes at %{speed_download} bytes/s\n' http://203.0.113.10/big.bin

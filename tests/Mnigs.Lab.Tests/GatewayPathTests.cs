@@ -41,6 +41,9 @@ public sealed class GatewayPathTests
 
             var ping = await mesh.Sub.ExecAsync("ping", "-c", "3", "-i", "0.2", "-W", "2", LabMesh.InternetHost);
             Assert.True(ping.ExitCode == 0, ping.All + mesh.Logs);
+            // IPv6 too: the tunnel address from the gateway's IPv6 pool, NAT66 out of its uplink.
+            var ping6 = await mesh.Sub.ExecAsync("ping", "-6", "-c", "2", "-i", "0.2", "-W", "2", LabMesh.InternetHost6);
+            Assert.True(ping6.ExitCode == 0, "IPv6 through the tunnel: " + ping6.All + mesh.Logs);
             var big = await mesh.Sub.ExecAsync("ping", "-c", "2", "-i", "0.2", "-W", "2", "-s", "1400", LabMesh.InternetHost);
             Assert.True(big.ExitCode == 0, "1400-byte ping: " + big.All);
             // The tunnel MTU comes from the path: 1500 on the veths less WireGuard's 80 bytes.
@@ -78,6 +81,8 @@ public sealed class GatewayPathTests
 
             var after = await mesh.Sub.ExecAsync("ping", "-c", "1", "-W", "1", LabMesh.InternetHost);
             Assert.NotEqual(0, after.ExitCode);
+            var after6 = await mesh.Sub.ExecAsync("ping", "-6", "-c", "1", "-W", "1", LabMesh.InternetHost6);
+            Assert.NotEqual(0, after6.ExitCode);
 
             // Hooks ran with the event's values: gw's with sid, mesh ip and addresses; sub's with the gateway.
             var eventsFile = Path.Combine(hooks, "events");

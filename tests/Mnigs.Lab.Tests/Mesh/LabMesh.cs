@@ -10,6 +10,7 @@ public sealed class LabMesh : IAsyncDisposable
     public const string RelayMesh = "10.77.0.2";
     public const string SubscriberMesh = "10.77.0.1";
     public const string InternetHost = "203.0.113.10";
+    public const string InternetHost6 = "2001:db8:203::10";
 
     private LabMesh(string prefix)
     {
