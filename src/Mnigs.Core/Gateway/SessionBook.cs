@@ -90,7 +90,8 @@ public sealed class SessionBook
 
     public SessionResult Renew(string sid, IPAddress caller)
     {
-        if (!TryOwned(sid, caller, out var session))
+        // A lease that has run out is over, even in the moment before the expiry sweep removes it.
+        if (!TryOwned(sid, caller, out var session) || session.ExpiresAt <= _time.GetUtcNow())
             return SessionResult.Fail(NoSuchSession);
         var renewed = session with { ExpiresAt = _time.GetUtcNow() + Lease };
         _sessions[sid] = renewed;

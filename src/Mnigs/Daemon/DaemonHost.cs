@@ -102,7 +102,7 @@ public static class DaemonHost
         var rpc = new RpcClient(http);
         var subscriber = new SubscriberService(config, identity, networks, tunnels, payments, rpc, store, host, platform, hooks,
             TimeProvider.System, loggers.CreateLogger<SubscriberService>());
-        var scanner = new Scanner(config, networks, rpc, store, loggers.CreateLogger<Scanner>());
+        var scanner = new Scanner(config, networks, rpc, store, TimeProvider.System, loggers.CreateLogger<Scanner>());
 
         var directory = new DirectoryService(config, new NodeKeyRecords(key), networks, gateway, scanner, store, rpc, TimeProvider.System,
             loggers.CreateLogger<DirectoryService>());

@@ -18,7 +18,7 @@ namespace Mnigs.Discovery;
 /// no per-host pause, so a mesh of a hundred nodes takes seconds. Starting a scan while one runs
 /// restarts it.
 /// </summary>
-public sealed class Scanner(MnigsConfig config, NetworkMonitor networks, RpcClient rpc, MnigsStore store, ILogger<Scanner> log)
+public sealed class Scanner(MnigsConfig config, NetworkMonitor networks, RpcClient rpc, MnigsStore store, TimeProvider time, ILogger<Scanner> log)
 {
     private readonly Lock _gate = new();
     private CancellationTokenSource? _running;
@@ -65,7 +65,7 @@ public sealed class Scanner(MnigsConfig config, NetworkMonitor networks, RpcClie
 
     private async Task<ScanSummary> RunAsync(CancellationToken ct)
     {
-        var started = DateTimeOffset.UtcNow;
+        var started = time.GetUtcNow();
         var scanId = await store.StartScanAsync(ct);
         var hosts = new ConcurrentDictionary<IPAddress, ScanHost>();
         var links = new ConcurrentDictionary<(IPAddress, IPAddress, string), byte>();
@@ -139,8 +139,8 @@ public sealed class Scanner(MnigsConfig config, NetworkMonitor networks, RpcClie
                         Port = found.Port,
                         Suites = Suites(info),
                         Source = GatewaySource.Scan,
-                        LearnedAt = DateTimeOffset.UtcNow,
-                        LastSeen = DateTimeOffset.UtcNow,
+                        LearnedAt = time.GetUtcNow(),
+                        LastSeen = time.GetUtcNow(),
                     });
 
                 foreach (var (network, neighbour) in await NeighboursOfAsync(item.Host, found.Port, available, token))
@@ -167,7 +167,7 @@ public sealed class Scanner(MnigsConfig config, NetworkMonitor networks, RpcClie
         var hostList = hosts.Values.OrderBy(h => h.Kind).ThenBy(h => h.Address.ToString(), StringComparer.Ordinal).ToList();
         var linkList = CanonicalLinks(hostList, links.Keys);
         await store.FinishScanAsync(scanId, hostList, linkList, ct);
-        var summary = new ScanSummary(scanId, started, DateTimeOffset.UtcNow, probed, hostList, linkList, distinct);
+        var summary = new ScanSummary(scanId, started, time.GetUtcNow(), probed, hostList, linkList, distinct);
         Last = summary;
         log.LogInformation("Scan {Scan} finished in {Ms} ms: probed {Probed}, {Nodes} daemons answered, {Gateways} gateways",
             scanId, (int)(summary.Finished - started).TotalMilliseconds, probed, summary.Daemons, distinct.Count);

@@ -150,7 +150,7 @@ internal sealed class DaemonRig : IAsyncDisposable
         var rpc = new RpcClient(_http);
         Subscriber = new SubscriberService(config, Identity, Networks, tunnels, payments, rpc, Store, host, Platform, hooks,
             Clock, NullLogger<SubscriberService>.Instance);
-        Scanner = new Scanner(config, Networks, rpc, Store, NullLogger<Scanner>.Instance);
+        Scanner = new Scanner(config, Networks, rpc, Store, Clock, NullLogger<Scanner>.Instance);
 
         NodeKey = NodeKey.LoadOrCreate(Path.Combine(config.StateDir, "node.key"));
         Directory = new DirectoryService(config, new NodeKeyRecords(NodeKey), Networks, Gateway, Scanner, Store, rpc, Clock,
