@@ -36,7 +36,7 @@ public sealed class SubscriberService : IAsyncDisposable
     private readonly HookRunner _hooks;
     private readonly TimeProvider _time;
     private readonly ILogger<SubscriberService> _log;
-    private readonly SemaphoreSlim _lock = new(1, 1);
+    private readonly AsyncLock _lock = new();
     private HostFacts? _facts;
     private Connection? _connection;
     private CancellationTokenSource? _renewal;
@@ -91,8 +91,7 @@ public sealed class SubscriberService : IAsyncDisposable
 
     public async Task<JsonObject> ConnectAsync(IPAddress gateway, int port, string? suiteId, CancellationToken ct)
     {
-        await _lock.WaitAsync(ct);
-        try
+        using (await _lock.EnterAsync(ct))
         {
             if (_connection is { } existing)
             {
@@ -104,25 +103,16 @@ public sealed class SubscriberService : IAsyncDisposable
             _lastError = RpcResult.IsSuccess(result) ? null : RpcResult.ErrorOf(result);
             return result;
         }
-        finally
-        {
-            _lock.Release();
-        }
     }
 
     public async Task<JsonObject> DisconnectAsync(CancellationToken ct)
     {
-        await _lock.WaitAsync(ct);
-        try
+        using (await _lock.EnterAsync(ct))
         {
             if (_connection is null)
                 return RpcResult.Fail("Not connected");
             await DisconnectLockedAsync(ct);
             return RpcResult.Ok();
-        }
-        finally
-        {
-            _lock.Release();
         }
     }
 
@@ -354,8 +344,7 @@ public sealed class SubscriberService : IAsyncDisposable
     /// <summary>The session is gone at the gateway: remove the tunnel and routes here.</summary>
     private async Task DropAsync(string sid, string reason, CancellationToken ct)
     {
-        await _lock.WaitAsync(ct);
-        try
+        using (await _lock.EnterAsync(ct))
         {
             if (_connection is not { } connection || connection.Sid != sid)
                 return;
@@ -365,10 +354,6 @@ public sealed class SubscriberService : IAsyncDisposable
             await _store.UpdateConnectionStateAsync(connection.Id, ConnectionState.Down, ct);
             _log.LogWarning("Connection to {Gateway} is down: {Reason}", connection.GatewayAddress, reason);
             _ = _hooks.RunAsync("onDisconnect", _config.OnDisconnect, HookValues(connection), CancellationToken.None);
-        }
-        finally
-        {
-            _lock.Release();
         }
     }
 
@@ -408,19 +393,17 @@ public sealed class SubscriberService : IAsyncDisposable
     /// <summary>On shutdown: release the session and remove the tunnel.</summary>
     public async ValueTask DisposeAsync()
     {
-        await _lock.WaitAsync();
-        try
+        using (await _lock.EnterAsync())
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await DisconnectLockedAsync(timeout.Token);
-        }
-        catch (Exception e)
-        {
-            _log.LogWarning("Disconnect on shutdown failed: {Error}", e.Message);
-        }
-        finally
-        {
-            _lock.Release();
+            try
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await DisconnectLockedAsync(timeout.Token);
+            }
+            catch (Exception e)
+            {
+                _log.LogWarning("Disconnect on shutdown failed: {Error}", e.Message);
+            }
         }
     }
 
