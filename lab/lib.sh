@@ -346,7 +346,9 @@ start_yggdrasil() {
         local ok=""
         f="$dir/$node$2"
         for _ in $(seq 100); do
-            pid_is_ours "$(cat "$f.pid")" ||
+            # Alive is enough here: between fork and exec the child's command line is still this
+            # script's, so pid_is_ours can be false for a moment on a busy machine.
+            pid_alive "$(cat "$f.pid")" ||
                 die "yggdrasil did not start in $(ns "$p" "$node"): $(tail -n 5 "$f.log" 2>/dev/null)"
             if ygg_answers "$f.sock"; then
                 ok=yes
