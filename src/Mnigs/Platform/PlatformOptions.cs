@@ -11,6 +11,9 @@ public sealed record PlatformOptions(string InterfacePrefix, int RoutingTable, i
     /// <summary>Root of the sysctl tree; tests point it at a temporary directory.</summary>
     public string ProcSysRoot { get; init; } = "/proc/sys";
 
+    /// <summary>Where wireguard-go serves its configuration sockets (shared by every namespace on the host).</summary>
+    public string WireGuardSocketDirectory { get; init; } = "/var/run/wireguard";
+
     /// <summary>The resolver file the host uses (read for facts).</summary>
     public string ResolvConf { get; init; } = "/etc/resolv.conf";
 

@@ -102,7 +102,39 @@ internal sealed class WireGuardLinks(HostCommands commands, PlatformOptions opti
         var wireguardGo = commands.Runner.FindProgram("wireguard-go")
             ?? throw new InvalidOperationException(
                 $"Cannot create WireGuard interface {name}: this kernel has no WireGuard support and wireguard-go is not installed");
+        await WaitForPreviousInstanceAsync(name, ct);
         await commands.ChangeAsync(CommandRequest.Of(wireguardGo, name), ct);
+    }
+
+    /// <summary>
+    /// A wireguard-go whose link was just deleted (cleanup after a crash, a re-created interface) takes a
+    /// moment to exit and still answers on <c>/var/run/wireguard/NAME.sock</c>. A new one started under
+    /// the same name meanwhile cannot take the socket, and wg(8) would configure the dying one. Waits
+    /// (at most 5 s) until nothing answers there.
+    /// </summary>
+    private async Task WaitForPreviousInstanceAsync(string name, CancellationToken ct)
+    {
+        var socket = Path.Combine(options.WireGuardSocketDirectory, name + ".sock");
+        for (var i = 0; i < 50 && Answers(socket); i++)
+            await Task.Delay(100, ct);
+        if (Answers(socket))
+            log.LogWarning("An earlier wireguard-go still answers on {Socket}; starting {Interface} anyway", socket, name);
+    }
+
+    private static bool Answers(string socket)
+    {
+        if (!File.Exists(socket))
+            return false;
+        try
+        {
+            using var probe = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+            probe.Connect(new System.Net.Sockets.UnixDomainSocketEndPoint(socket));
+            return true;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return false; // a stale file: wireguard-go replaces it
+        }
     }
 
     private Task ConfigureAsync(WireGuardInterface wg, string verb, CancellationToken ct) =>
