@@ -88,8 +88,10 @@ public sealed class SessionLifecycleTests
         var after = Assert.Single((await mesh.Gw.CliJsonAsync("sessions"))["sessions"]!.AsArray())!;
         Assert.Equal(before["sid"]!.GetValue<string>(), after["sid"]!.GetValue<string>());
         Assert.Equal(before["ipv4"]!.GetValue<string>(), after["ipv4"]!.GetValue<string>());
-        // WireGuard re-handshakes with the restored peer; traffic flows again without reconnecting.
-        var ping = await mesh.Sub.ExecAsync("ping", "-c", "1", "-w", "15", LabMesh.InternetHost);
+        // WireGuard re-handshakes with the restored peer; traffic flows again without reconnecting. The
+        // subscriber's side starts a new handshake only after 15 s of sending without hearing back
+        // (WireGuard's keepalive + rekey timeouts), so allow twice that.
+        var ping = await mesh.Sub.ExecAsync("ping", "-c", "1", "-w", "30", LabMesh.InternetHost);
         Assert.True(ping.ExitCode == 0, ping.All + mesh.Logs);
     }
 }
