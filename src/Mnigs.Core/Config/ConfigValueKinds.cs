@@ -159,6 +159,34 @@ internal static class ConfigValueKinds
                 return ok;
             });
 
+    /// <summary>A price per hour in the gateway's currency unit, as micro-units (see Directory.SuiteOffer).</summary>
+    public static ConfigValueKind<long> Price { get; } =
+        new("a price per hour from 0 to 1000000 with at most six decimals, such as 0 or 0.25", (string text, out long value, out string? hint) =>
+        {
+            hint = null;
+            value = 0;
+            if (!decimal.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var price) || price > 1_000_000)
+                return false;
+            var micros = price * 1_000_000;
+            if (micros != decimal.Truncate(micros))
+            {
+                hint = "at most six decimals";
+                return false;
+            }
+            value = (long)micros;
+            return true;
+        });
+
+    /// <summary>Free text naming things (gateway names, node ids, addresses), comma-separated.</summary>
+    public static ConfigValueKind<ImmutableArray<string>> NameList { get; } =
+        new("a comma-separated list of gateway names, node ids or mesh addresses", (string text, out ImmutableArray<string> value, out string? hint) =>
+            TryParseList(text, out value, out hint, (string item, out string name, out string? itemHint) =>
+            {
+                itemHint = null;
+                name = item;
+                return item.Length <= 128 && !item.Any(char.IsControl);
+            }));
+
     private static bool TryParseWhole(string text, out int value) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value);
 

@@ -48,6 +48,21 @@ public sealed record MnigsConfig
     public string ResolvConf { get; init; } = "/etc/resolv.conf";
     public string OnConnect { get; init; } = "";
     public string OnDisconnect { get; init; } = "";
+    public bool Autoconnect { get; init; }
+    public ImmutableArray<string> PreferredGateways { get; init; } = [];
+    /// <summary>Micro-units per hour; 0 = free gateways only.</summary>
+    public long MaxPriceMicros { get; init; }
+    public bool Standby { get; init; }
+    /// <summary>Null means the gateway's own tunnel address.</summary>
+    public IPAddress? ProbeTarget { get; init; }
+    public int ProbeIntervalMs { get; init; } = 200;
+    public int MissedProbes { get; init; } = 3;
+    public int MeshProbeIntervalMs { get; init; } = 1000;
+    public int SwitchMarginPercent { get; init; } = 20;
+    public int SwitchAfterSeconds { get; init; } = 30;
+    public int PreferredReturnAfterSeconds { get; init; } = 60;
+    public string OnGoingOnline { get; init; } = "";
+    public string OnGoingOffline { get; init; } = "";
 
     // [babel]
     public bool BabelEnabled { get; init; } = true;

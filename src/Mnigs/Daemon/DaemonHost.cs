@@ -5,6 +5,7 @@ using Mnigs.Core.Config;
 using Mnigs.Core.Gateway;
 using Mnigs.Discovery;
 using Mnigs.Gateway;
+using Mnigs.Metrics;
 using Mnigs.Networks;
 using Mnigs.Networks.Babel;
 using Mnigs.Payments;
@@ -13,6 +14,7 @@ using Mnigs.Platform;
 using Mnigs.Rpc;
 using Mnigs.Store;
 using Mnigs.Subscriber;
+using Mnigs.Subscriber.Probing;
 using Mnigs.Tunnels;
 using Mnigs.Tunnels.WireGuard;
 
@@ -121,17 +123,32 @@ public static class DaemonHost
 
         await gateway.StartAsync(facts, stop);
         await subscriber.StartAsync(facts, stop);
+
+        var known = new KnownGateways(config, identity, networks, directory, store, TimeProvider.System);
+        var metrics = new MnigsMetrics(() => tunnels.Values.SelectMany(t => t.GatewayInterfaces).Concat(subscriber.Connections.Select(c => c.Interface)));
+        using var prober = new IcmpProber(TimeProvider.System, loggers.CreateLogger<IcmpProber>());
+        var recorder = new QualityRecorder(store, TimeProvider.System, loggers.CreateLogger<QualityRecorder>());
+        await using var autopilot = new Autopilot(config, subscriber, known.ListAsync, known.WithdrawnSince, prober, recorder, metrics, hooks,
+            TimeProvider.System, Random.Shared, loggers.CreateLogger<Autopilot>());
         if (gateway.NotServingReason is { } reason && config.GatewayEnabled)
             log.LogWarning("Gateway enabled but not serving: {Reason}", reason);
 
-        var admin = new AdminMethods(identity, config, configPath, networks, tunnels, () => facts, gateway, subscriber, scanner, directory, store, TimeProvider.System, stop);
+        var admin = new AdminMethods(identity, config, configPath, networks, tunnels, () => facts, gateway, subscriber, autopilot, scanner, directory,
+            known, store, TimeProvider.System, stop);
         var authorized = config.AuthorizedNetworks;
+        bool Authorized(IPAddress caller) => authorized.Any(n => n.Contains(caller));
         var dispatcher = new RpcDispatcher(PublicMethods.For(gateway, networks, directory).Concat(admin.Methods),
-            caller => authorized.Any(n => n.Contains(caller)), loggers.CreateLogger<RpcDispatcher>());
+            Authorized, loggers.CreateLogger<RpcDispatcher>());
         app.MapJsonRpc(dispatcher);
+        app.MapMetrics(metrics, Authorized);
 
         var loops = Task.WhenAll(
-            Every(TimeSpan.FromSeconds(1), ct => gateway.ExpireAsync(ct), log, stop),
+            Every(TimeSpan.FromSeconds(1), async ct =>
+            {
+                await gateway.ExpireAsync(ct);
+                metrics.SetGatewaySessions(gateway.SessionCount);
+            }, log, stop),
+            autopilot.RunAsync(stop),
             PeriodicScansAsync(config, scanner, log, stop),
             DirectoryRoundsAsync(config, directory, log, stop),
             Every(TimeSpan.FromSeconds(5), async ct =>
@@ -142,6 +159,7 @@ public static class DaemonHost
                 var now = await platform.ReadFactsAsync(ct);
                 var uplinkChanged = now.DefaultRouteInterface != facts.DefaultRouteInterface;
                 facts = now;
+                subscriber.UpdateFacts(now);
                 if (uplinkChanged)
                 {
                     log.LogInformation("Default route interface is now {Uplink}", now.DefaultRouteInterface ?? "(none)");
@@ -184,9 +202,10 @@ public static class DaemonHost
                 log.LogWarning("Directory: could not withdraw: {Error}", e.Message);
             }
         }
+        // The autopilot stops first, so it cannot open a tunnel while the subscriber closes them.
+        await loops;
         await subscriber.DisposeAsync();
         await app.StopAsync(CancellationToken.None);
-        await loops;
         // Sessions stay in the store and come back on the next start; the kernel is left as it was found.
         await platform.CleanupAsync(CancellationToken.None);
         return 0;

@@ -21,6 +21,8 @@ public static class GatewayList
         public List<(string Network, string Address)> Addresses { get; } = [];
         public int Port { get; set; }
         public List<string> Suites { get; set; } = [];
+        /// <summary>The suites with their prices: a directory record's as signed; a scan's only where the payment is free (a scan learns no price).</summary>
+        public List<SuiteOffer> Offers { get; set; } = [];
         public SortedSet<string> Sources { get; } = new(StringComparer.Ordinal);
         public DateTimeOffset LearnedAt { get; set; }
         public DateTimeOffset LastSeen { get; set; }
@@ -63,6 +65,7 @@ public static class GatewayList
                 Name = record.Name,
                 Port = record.RpcPort,
                 Suites = [.. record.Suites.Select(s => s.Id)],
+                Offers = [.. record.Suites],
                 LearnedAt = firstSeen,
                 LastSeen = record.IssuedAtTime,
                 Load = record.Load,
@@ -97,6 +100,7 @@ public static class GatewayList
                 Name = g.Name,
                 Port = g.Port,
                 Suites = [.. g.Suites.Select(s => s.Id)],
+                Offers = [.. g.Suites.Where(s => s.Payment == "free").Select(s => SuiteOffer.Free(s.Id))],
                 LearnedAt = g.LearnedAt,
                 LastSeen = g.LastSeen,
             };

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using System.Text;
 using Mnigs.Core.Host;
 
 namespace Mnigs.Platform;
@@ -12,6 +13,8 @@ namespace Mnigs.Platform;
 /// </summary>
 internal sealed class WireGuardLinks(HostCommands commands, PlatformOptions options, ILogger log)
 {
+    private const string LooseReversePathFilter = "2";
+
     private bool? _kernel;
 
     /// <summary>Whether the kernel can create WireGuard links; probed once with a throwaway link.</summary>
@@ -83,6 +86,31 @@ internal sealed class WireGuardLinks(HostCommands commands, PlatformOptions opti
             await commands.ChangeAsync(CommandRequest.Of("ip", "addr", "del", address.ToString(), "dev", name), ct);
         if (fresh || link!.Mtu != wg.Mtu || !link.Up)
             await commands.ChangeAsync(CommandRequest.Of("ip", "link", "set", name, "mtu", wg.Mtu.ToString(CultureInfo.InvariantCulture), "up"), ct);
+        await LooseReversePathFilterAsync(name, ct);
+    }
+
+    /// <summary>
+    /// Probe replies through a standby tunnel arrive on an interface the main routing table does not use
+    /// to reach their sender, and strict reverse-path filtering (<c>rp_filter</c> 1, ip-sysctl.txt) drops
+    /// them. Loose mode (2) still drops sources that no interface routes to. The kernel uses the higher
+    /// of <c>conf/all</c> and the interface's value, so setting the interface's is enough; the value goes
+    /// with the interface.
+    /// </summary>
+    private async Task LooseReversePathFilterAsync(string name, CancellationToken ct)
+    {
+        var key = $"net/ipv4/conf/{name}/rp_filter";
+        var path = Path.Combine(options.ProcSysRoot, key);
+        if (!File.Exists(path))
+        {
+            log.LogDebug("No {Sysctl}; leaving reverse-path filtering on {Interface} as it is", key.Replace('/', '.'), name);
+            return;
+        }
+        if ((await File.ReadAllTextAsync(path, ct)).Trim() == LooseReversePathFilter)
+            return;
+        // Truncate, not create: sysctl files exist and must be written in place.
+        await using (var file = new FileStream(path, FileMode.Truncate, FileAccess.Write))
+            await file.WriteAsync(Encoding.ASCII.GetBytes(LooseReversePathFilter + "\n"), ct);
+        log.LogInformation("Host changed: {Sysctl} = {Value}", key.Replace('/', '.'), LooseReversePathFilter);
     }
 
     private async Task CreateAsync(string name, CancellationToken ct)

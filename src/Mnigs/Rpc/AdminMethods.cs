@@ -20,7 +20,8 @@ namespace Mnigs.Rpc;
 public sealed class AdminMethods(
     NodeIdentity identity, MnigsConfig config, string? configPath, NetworkMonitor networks,
     IReadOnlyDictionary<string, ITunnelAdapter> tunnels, Func<HostFacts> facts,
-    GatewayService gateway, SubscriberService subscriber, Scanner scanner, DirectoryService directory, MnigsStore store, TimeProvider time, CancellationToken stopping)
+    GatewayService gateway, SubscriberService subscriber, Autopilot autopilot, Scanner scanner, DirectoryService directory, KnownGateways known,
+    MnigsStore store, TimeProvider time, CancellationToken stopping)
 {
     public IEnumerable<RpcMethod> Methods =>
     [
@@ -29,7 +30,7 @@ public sealed class AdminMethods(
         new("startScan", ["wait"], Admin: true, async (call, ct) => await ScanAsync(call, ct)),
         new("lastScan", [], Admin: true, async (_, ct) => await LastScanAsync(ct)),
         new("connect", ["address", "port", "suite"], Admin: true, async (call, ct) => await ConnectAsync(call, ct)),
-        new("disconnect", [], Admin: true, async (_, ct) => await subscriber.DisconnectAsync(ct)),
+        new("disconnect", [], Admin: true, async (_, ct) => await autopilot.DisconnectAsync(ct)),
         new("listSessions", [], Admin: true, (_, _) => ValueTask.FromResult(ListSessions())),
         new("releaseSession", ["sid"], Admin: true, async (call, ct) => await ReleaseSessionAsync(call, ct)),
         new("configure", ["set"], Admin: true, async (call, ct) => await ConfigureAsync(call, ct)),
@@ -74,7 +75,10 @@ public sealed class AdminMethods(
             ["subscriber"] = new JsonObject
             {
                 ["connected"] = subscriber.Current is not null,
+                ["online"] = autopilot.Online,
                 ["connection"] = subscriber.Current?.Describe(now),
+                ["connections"] = new JsonArray([.. subscriber.Connections.Select(c => (JsonNode)c.Describe(now))]),
+                ["autopilot"] = autopilot.Describe(),
                 ["lastError"] = subscriber.LastError,
                 ["suites"] = new JsonArray([.. subscriber.SupportedSuites().Select(s => (JsonNode)s.Id)]),
             },
@@ -92,22 +96,7 @@ public sealed class AdminMethods(
 
     private async Task<JsonObject> ListGatewaysAsync(CancellationToken ct)
     {
-        var hints = new List<(string, ExitHint)>();
-        foreach (var adapter in networks.Adapters)
-        {
-            if (networks.Snapshots.TryGetValue(adapter.Name, out var snap) && !snap.Health.Available)
-                continue;
-            try
-            {
-                hints.AddRange((await adapter.ExitHintsAsync(ct)).Select(h => (adapter.Name, h)));
-            }
-            catch (IOException)
-            {
-            }
-        }
-        var entries = GatewayList.Build(identity.NodeId, directory.Live(), directory.Find, await store.ListGatewaysAsync(ct), hints,
-            time.GetUtcNow(), TimeSpan.FromSeconds(Math.Max(config.RecordLifetime, config.ScanInterval * 2)),
-            address => networks.NetworksOf(address).FirstOrDefault());
+        var entries = await known.ListAsync(ct);
         return RpcResult.Ok(new JsonObject { ["gateways"] = new JsonArray([.. entries.Select(e => (JsonNode)GatewayList.Describe(e))]) });
     }
 
@@ -171,12 +160,14 @@ public sealed class AdminMethods(
 
     private async Task<JsonObject> ConnectAsync(RpcCall call, CancellationToken ct)
     {
-        var text = call.Params.String("address", 64, required: true)!;
-        if (!IPAddress.TryParse(text, out var address))
+        // No address: let the autopilot pick the best gateway (and keep the node online from then on).
+        var text = call.Params.String("address", 64);
+        IPAddress? address = null;
+        if (text is not null && !IPAddress.TryParse(text, out address))
             return RpcResult.Fail($"'{text}' is not an IP address");
         var port = call.Params.Int("port", 1, 65535) ?? config.RpcPort;
         var suite = call.Params.String("suite", 64);
-        return await subscriber.ConnectAsync(address, port, suite, ct);
+        return await autopilot.ConnectAsync(address, port, suite, ct);
     }
 
     private JsonObject ListSessions()

@@ -115,6 +115,16 @@ internal static class StoreMigrations
             received_at INTEGER NOT NULL
         ) STRICT;
         """,
+
+        // 3: quality samples per path (mesh or tunnel), each summarizing a number of probes; trimmed
+        // per (gateway, path) by count and across gateways by age, both through an index.
+        """
+        ALTER TABLE quality_samples ADD COLUMN path TEXT NOT NULL DEFAULT 'mesh' CHECK (path IN ('mesh', 'tunnel'));
+        ALTER TABLE quality_samples ADD COLUMN probes INTEGER NOT NULL DEFAULT 1 CHECK (probes >= 1);
+        DROP INDEX quality_samples_gateway;
+        CREATE INDEX quality_samples_gateway_path_at ON quality_samples (gateway, path, at);
+        CREATE INDEX quality_samples_at ON quality_samples (at);
+        """,
     ];
 
     public static int Latest => All.Count;

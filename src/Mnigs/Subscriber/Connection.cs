@@ -16,6 +16,10 @@ public sealed record Connection
     public required Suite Suite { get; init; }
     public required string Sid { get; init; }
     public required string Interface { get; init; }
+    /// <summary>Which of the subscriber's interfaces (0, 1, 2) the tunnel uses.</summary>
+    public int Slot { get; init; }
+    /// <summary>A short-lived tunnel for an on-demand test: never routed through, never a standby.</summary>
+    public bool Test { get; init; }
     public InterfaceAddress? Ipv4 { get; init; }
     public InterfaceAddress? Ipv6 { get; init; }
     public IPAddress? TunnelGateway4 { get; init; }
@@ -59,9 +63,12 @@ public sealed record Connection
         ["ipv4"] = Ipv4?.ToString(),
         ["ipv6"] = Ipv6?.ToString(),
         ["tunnelGateway4"] = TunnelGateway4?.ToString(),
+        ["tunnelGateway6"] = TunnelGateway6?.ToString(),
         ["dns"] = new JsonArray([.. Dns.Select(d => (JsonNode)d.ToString())]),
         ["mtu"] = Mtu,
         ["state"] = State,
+        ["slot"] = Slot,
+        ["test"] = Test,
         ["since"] = CreatedAt.ToUnixTimeSeconds(),
         ["expiresAt"] = ExpiresAt.ToUnixTimeSeconds(),
         ["leaseSecondsLeft"] = Math.Max(0, (int)(ExpiresAt - now).TotalSeconds),

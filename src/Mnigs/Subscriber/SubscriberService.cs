@@ -16,12 +16,16 @@ using Mnigs.Tunnels;
 namespace Mnigs.Subscriber;
 
 /// <summary>
-/// The subscriber half: connect (nodeInfo → suite → keys → requestConnection → tunnel up → route the
-/// Internet through it), renew every lease/3, disconnect (release and remove everything added).
+/// The subscriber half: open a connection (nodeInfo → suite → keys → requestConnection → tunnel up),
+/// route the Internet through the active one, renew every lease/3, close (release and remove
+/// everything added). Up to <see cref="MaxConnections"/> connections at once, each on its own
+/// interface: the active one, a standby to the runner-up (make-before-break failover: only the
+/// routes change), and a short-lived one for an on-demand test. The autopilot decides which.
 /// </summary>
 public sealed class SubscriberService : IAsyncDisposable
 {
     public const string HostPart = "subscriber";
+    public const int MaxConnections = 3;
     private const int WireGuardOverhead = 80;
 
     private readonly MnigsConfig _config;
@@ -37,9 +41,10 @@ public sealed class SubscriberService : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<SubscriberService> _log;
     private readonly AsyncLock _lock = new();
+    private readonly Dictionary<string, Open> _open = new(StringComparer.Ordinal);
+    private readonly List<Task> _background = [];
     private HostFacts? _facts;
-    private Connection? _connection;
-    private CancellationTokenSource? _renewal;
+    private string? _activeSid;
     private string? _lastError;
 
     public SubscriberService(MnigsConfig config, NodeIdentity identity, NetworkMonitor networks,
@@ -61,11 +66,38 @@ public sealed class SubscriberService : IAsyncDisposable
         _log = log;
     }
 
-    public Connection? Current => _connection;
+    /// <summary>A connection the gateway ended (renewal refused, lease ran out): it is already gone from the host.</summary>
+    public event Action<Connection, string>? Lost;
+
+    /// <summary>A renewal got no answer: the gateway's daemon may be dead. The connection stays until its lease ends (or the autopilot moves).</summary>
+    public event Action<Connection, string>? RenewFailed;
+
+    /// <summary>The connection carrying the Internet traffic, if any.</summary>
+    public Connection? Current
+    {
+        get
+        {
+            lock (_open)
+                return _activeSid is { } sid && _open.TryGetValue(sid, out var open) ? open.Connection : null;
+        }
+    }
+
+    /// <summary>Every open connection, the active one first.</summary>
+    public IReadOnlyList<Connection> Connections
+    {
+        get
+        {
+            lock (_open)
+                return [.. _open.Values.Select(o => o.Connection).OrderBy(c => c.Sid == _activeSid ? 0 : 1).ThenBy(c => c.Slot)];
+        }
+    }
 
     public string? LastError => _lastError;
 
-    public string InterfaceName => Core.Host.InterfaceNames.For(_config.InterfacePrefix, _identity.Tag, 's', 0);
+    /// <summary>The interface of the first slot (the one a single connection uses).</summary>
+    public string InterfaceName => InterfaceOf(0);
+
+    public string InterfaceOf(int slot) => Core.Host.InterfaceNames.For(_config.InterfacePrefix, _identity.Tag, 's', slot);
 
     /// <summary>Suites this node can use: every available network × tunnel that works here × payment.</summary>
     public IReadOnlyList<Suite> SupportedSuites() =>
@@ -89,35 +121,98 @@ public sealed class SubscriberService : IAsyncDisposable
         }
     }
 
+    public void UpdateFacts(HostFacts facts) => _facts = facts;
+
+    /// <summary>
+    /// Connects through <paramref name="gateway"/> and routes the Internet through it. Make before
+    /// break: the new tunnel comes up beside the old connection, the routes move, then the old one
+    /// is released. When the new one fails, the old one stays.
+    /// </summary>
     public async Task<JsonObject> ConnectAsync(IPAddress gateway, int port, string? suiteId, CancellationToken ct)
     {
         using (await _lock.EnterAsync(ct))
         {
-            if (_connection is { } existing)
+            var active = ActiveLocked();
+            if (active is not null && active.GatewayAddress.Equals(gateway) && active.GatewayPort == port && (suiteId is null || suiteId == active.Suite.Id))
+                return RpcResult.Ok(new JsonObject { ["connection"] = active.Describe(_time.GetUtcNow()), ["already"] = true });
+            var standby = FindLocked(c => c.GatewayAddress.Equals(gateway) && c.GatewayPort == port && (suiteId is null || suiteId == c.Suite.Id));
+            Connection? connection = standby;
+            if (connection is null)
             {
-                if (existing.GatewayAddress.Equals(gateway) && existing.GatewayPort == port && (suiteId is null || suiteId == existing.Suite.Id))
-                    return RpcResult.Ok(new JsonObject { ["connection"] = existing.Describe(_time.GetUtcNow()), ["already"] = true });
-                await DisconnectLockedAsync(ct);
+                var (result, opened) = await OpenLockedAsync(gateway, port, suiteId, ct);
+                _lastError = RpcResult.IsSuccess(result) ? null : RpcResult.ErrorOf(result);
+                if (opened is null)
+                    return result;
+                connection = opened;
             }
-            var result = await ConnectLockedAsync(gateway, port, suiteId, ct);
-            _lastError = RpcResult.IsSuccess(result) ? null : RpcResult.ErrorOf(result);
-            return result;
+            await ActivateLockedAsync(connection.Sid, ct);
+            if (active is not null)
+                await CloseLockedAsync(active.Sid, ct);
+            _lastError = null;
+            return RpcResult.Ok(new JsonObject { ["connection"] = ActiveLocked()!.Describe(_time.GetUtcNow()) });
         }
     }
 
+    /// <summary>Opens a connection without routing through it (a standby, or a test); <see cref="ActivateAsync"/> routes through it.</summary>
+    public async Task<(JsonObject Result, Connection? Connection)> OpenAsync(IPAddress gateway, int port, string? suiteId, CancellationToken ct, bool test = false)
+    {
+        using (await _lock.EnterAsync(ct))
+            return await OpenLockedAsync(gateway, port, suiteId, ct, test);
+    }
+
+    /// <summary>Routes the Internet through the open connection <paramref name="sid"/>; the previously active one stays open.</summary>
+    public async Task<bool> ActivateAsync(string sid, CancellationToken ct)
+    {
+        using (await _lock.EnterAsync(ct))
+            return await ActivateLockedAsync(sid, ct);
+    }
+
+    /// <summary>Closes one connection: off the host at once, released at the gateway in the background (it may be dead).</summary>
+    public async Task<bool> CloseAsync(string sid, CancellationToken ct)
+    {
+        using (await _lock.EnterAsync(ct))
+            return await CloseLockedAsync(sid, ct);
+    }
+
+    /// <summary>Closes every connection.</summary>
     public async Task<JsonObject> DisconnectAsync(CancellationToken ct)
     {
         using (await _lock.EnterAsync(ct))
         {
-            if (_connection is null)
+            if (_open.Count == 0)
                 return RpcResult.Fail("Not connected");
             await DisconnectLockedAsync(ct);
             return RpcResult.Ok();
         }
     }
 
-    private async Task<JsonObject> ConnectLockedAsync(IPAddress gateway, int port, string? suiteId, CancellationToken ct)
+    private Connection? ActiveLocked()
     {
+        lock (_open)
+            return _activeSid is { } sid && _open.TryGetValue(sid, out var open) ? open.Connection : null;
+    }
+
+    private Connection? FindLocked(Func<Connection, bool> match)
+    {
+        lock (_open)
+            return _open.Values.Select(o => o.Connection).FirstOrDefault(match);
+    }
+
+    private int? FreeSlotLocked()
+    {
+        lock (_open)
+        {
+            for (var slot = 0; slot < MaxConnections; slot++)
+                if (!_open.Values.Any(o => o.Connection.Slot == slot))
+                    return slot;
+            return null;
+        }
+    }
+
+    private async Task<(JsonObject, Connection?)> OpenLockedAsync(IPAddress gateway, int port, string? suiteId, CancellationToken ct, bool test = false)
+    {
+        if (FreeSlotLocked() is not { } slot)
+            return (RpcResult.Fail($"Already {MaxConnections} connections open; close one first"), null);
         var endpoint = RpcClient.EndpointOf(gateway, port);
         JsonObject info;
         try
@@ -126,10 +221,10 @@ public sealed class SubscriberService : IAsyncDisposable
         }
         catch (RpcClientException e)
         {
-            return RpcResult.Fail($"Cannot reach {gateway}: {e.Message}", temporary: true);
+            return (RpcResult.Fail($"Cannot reach {gateway}: {e.Message}", temporary: true), null);
         }
         if (info["gateway"] is not JsonValue g || !g.TryGetValue<bool>(out var isGateway) || !isGateway)
-            return RpcResult.Fail($"{gateway} is not a gateway");
+            return (RpcResult.Fail($"{gateway} is not a gateway"), null);
 
         var offered = ReadSuites(info);
         var usable = SupportedSuites();
@@ -137,17 +232,17 @@ public sealed class SubscriberService : IAsyncDisposable
         if (suiteId is not null)
         {
             if (!Suite.TryParse(suiteId, out suite))
-                return RpcResult.Fail($"'{suiteId}' is not a suite id (network-tunnel-payment)");
+                return (RpcResult.Fail($"'{suiteId}' is not a suite id (network-tunnel-payment)"), null);
             if (!offered.Contains(suite))
-                return RpcResult.Fail($"{gateway} does not offer {suite}; it offers {string.Join(", ", offered)}");
+                return (RpcResult.Fail($"{gateway} does not offer {suite}; it offers {string.Join(", ", offered)}"), null);
             if (!usable.Contains(suite))
-                return RpcResult.Fail($"This node cannot use {suite}; it can use {string.Join(", ", usable)}");
+                return (RpcResult.Fail($"This node cannot use {suite}; it can use {string.Join(", ", usable)}"), null);
         }
         else
         {
             var common = offered.Where(usable.Contains).ToList();
             if (common.Count == 0)
-                return RpcResult.Fail($"No common suite: {gateway} offers {string.Join(", ", offered)}; this node can use {string.Join(", ", usable)}");
+                return (RpcResult.Fail($"No common suite: {gateway} offers {string.Join(", ", offered)}; this node can use {string.Join(", ", usable)}"), null);
             // The tunnel runs over the network the gateway's address is on, when we can tell.
             var via = _networks.NetworksOf(gateway);
             suite = common.OrderBy(s => via.Contains(s.Network) ? 0 : 1).First();
@@ -169,48 +264,142 @@ public sealed class SubscriberService : IAsyncDisposable
         }
         catch (RpcClientException e)
         {
-            return RpcResult.Fail($"requestConnection to {gateway} failed: {e.Message}", temporary: true);
+            return (RpcResult.Fail($"requestConnection to {gateway} failed: {e.Message}", temporary: true), null);
         }
         if (!RpcResult.IsSuccess(reply))
-            return RpcResult.Fail($"{gateway} refused: {RpcResult.ErrorOf(reply)}", reply["temporaryError"] is not null);
+            return (RpcResult.Fail($"{gateway} refused: {RpcResult.ErrorOf(reply)}", reply["temporaryError"] is not null), null);
 
-        var connection = await BuildConnectionAsync(gateway, port, info, suite, keys.Secret, reply, ct);
+        var connection = await BuildConnectionAsync(gateway, port, info, suite, keys.Secret, reply, slot, ct);
+        if (connection is not null)
+            connection = connection with { Test = test };
         if (connection is null)
         {
             await TryReleaseSidAsync(endpoint, Str(reply, "sid"), ct);
-            return RpcResult.Fail($"{gateway} sent a reply this node cannot use");
+            return (RpcResult.Fail($"{gateway} sent a reply this node cannot use"), null);
         }
+        if (FindLocked(c => c.Sid == connection.Sid) is not null)
+            return (RpcResult.Fail($"{gateway} answered with a session id this node already holds"), null);
 
         var plan = tunnel.PlanSubscriber(new SubscriberTunnelInput(connection.Interface, connection.Secret, connection.Tunnel,
             gateway, connection.Ipv4, connection.Ipv6, connection.Mtu));
         if (!plan.Ok)
         {
             await TryReleaseAsync(connection, ct);
-            return RpcResult.Fail(plan.Error!);
+            return (RpcResult.Fail(plan.Error!), null);
         }
 
         try
         {
             connection = connection with { Id = await _store.SaveConnectionAsync(connection.ToRecord(ConnectionState.Up), ct) };
-            await _host.SetAsync(HostPart, DesiredState(connection, plan.State), ct);
+            lock (_open)
+                _open[connection.Sid] = new Open(connection, plan.State);
+            await ApplyLockedAsync(ct);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
+            lock (_open)
+                _open.Remove(connection.Sid);
             await TryReleaseAsync(connection, ct);
-            await _host.SetAsync(HostPart, HostState.Empty, CancellationToken.None);
+            await TryApplyAsync();
             await _store.UpdateConnectionStateAsync(connection.Id, ConnectionState.Released, CancellationToken.None);
-            return RpcResult.Fail($"Could not bring the tunnel up: {e.Message}");
+            return (RpcResult.Fail($"Could not bring the tunnel up: {e.Message}"), null);
         }
 
-        _connection = connection;
         StartRenewal(connection);
-        _log.LogInformation("Connected to {Gateway} ({Name}) with {Suite} on {Interface}: {Ipv4} {Ipv6} mtu {Mtu}",
+        _log.LogInformation("Tunnel to {Gateway} ({Name}) with {Suite} on {Interface}: {Ipv4} {Ipv6} mtu {Mtu}",
             gateway, connection.GatewayName, suite, connection.Interface, connection.Ipv4, connection.Ipv6, connection.Mtu);
-        _ = _hooks.RunAsync("onConnect", _config.OnConnect, HookValues(connection), CancellationToken.None);
-        return RpcResult.Ok(new JsonObject { ["connection"] = connection.Describe(_time.GetUtcNow()) });
+        return (RpcResult.Ok(new JsonObject { ["connection"] = connection.Describe(_time.GetUtcNow()) }), connection);
     }
 
-    private async Task<Connection?> BuildConnectionAsync(IPAddress gateway, int port, JsonObject info, Suite suite, string secret, JsonObject reply, CancellationToken ct)
+    private async Task<bool> ActivateLockedAsync(string sid, CancellationToken ct)
+    {
+        Connection? previous;
+        Connection next;
+        lock (_open)
+        {
+            if (!_open.TryGetValue(sid, out var open) || open.Connection.Test)
+                return false;
+            if (_activeSid == sid)
+                return true;
+            previous = _activeSid is { } p && _open.TryGetValue(p, out var old) ? old.Connection : null;
+            next = open.Connection;
+            _activeSid = sid;
+        }
+        try
+        {
+            await ApplyLockedAsync(ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            lock (_open)
+                _activeSid = previous?.Sid;
+            await TryApplyAsync();
+            _log.LogWarning("Could not route through {Gateway}: {Error}", next.GatewayAddress, e.Message);
+            return false;
+        }
+        _log.LogInformation("Internet traffic now goes through {Gateway} ({Name}) on {Interface}", next.GatewayAddress, next.GatewayName, next.Interface);
+        if (previous is not null)
+            _ = _hooks.RunAsync("onDisconnect", _config.OnDisconnect, HookValues(previous), CancellationToken.None);
+        _ = _hooks.RunAsync("onConnect", _config.OnConnect, HookValues(next), CancellationToken.None);
+        return true;
+    }
+
+    private async Task<bool> CloseLockedAsync(string sid, CancellationToken ct)
+    {
+        Open? open;
+        bool wasActive;
+        lock (_open)
+        {
+            if (!_open.Remove(sid, out open))
+                return false;
+            wasActive = _activeSid == sid;
+            if (wasActive)
+                _activeSid = null;
+        }
+        open.Renewal.Cancel();
+        await ApplyLockedAsync(ct);
+        await _store.UpdateConnectionStateAsync(open.Connection.Id, ConnectionState.Released, CancellationToken.None);
+        _log.LogInformation("Closed the tunnel to {Gateway} on {Interface}", open.Connection.GatewayAddress, open.Connection.Interface);
+        if (wasActive)
+            _ = _hooks.RunAsync("onDisconnect", _config.OnDisconnect, HookValues(open.Connection), CancellationToken.None);
+        // A dead gateway would hold a failover up for the RPC timeout: tell it in the background.
+        lock (_background)
+        {
+            _background.RemoveAll(t => t.IsCompleted);
+            _background.Add(Task.Run(() => TryReleaseAsync(open.Connection, CancellationToken.None)));
+        }
+        return true;
+    }
+
+    /// <summary>The subscriber's slice of the host: every open tunnel, and the routes through the active one.</summary>
+    private Task ApplyLockedAsync(CancellationToken ct)
+    {
+        HostState state;
+        lock (_open)
+        {
+            state = _open.Values.OrderBy(o => o.Connection.Slot).Aggregate(HostState.Empty, (acc, o) => acc.Merge(o.TunnelState with { Routes = [], Policy = null, Dns = null }));
+            if (_activeSid is { } sid && _open.TryGetValue(sid, out var active))
+            {
+                var routed = DesiredState(active.Connection, HostState.Empty);
+                state = state with { Routes = routed.Routes, Policy = routed.Policy, Dns = routed.Dns };
+            }
+        }
+        return _host.SetAsync(HostPart, state, ct);
+    }
+
+    private async Task TryApplyAsync()
+    {
+        try
+        {
+            await ApplyLockedAsync(CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            _log.LogError("Could not restore the subscriber's host state: {Error}", e.Message);
+        }
+    }
+
+    private async Task<Connection?> BuildConnectionAsync(IPAddress gateway, int port, JsonObject info, Suite suite, string secret, JsonObject reply, int slot, CancellationToken ct)
     {
         var sid = Str(reply, "sid");
         if (sid is null || sid.Length is < 16 or > 128 || reply["tunnel"] is not JsonObject tunnel)
@@ -244,7 +433,8 @@ public sealed class SubscriberService : IAsyncDisposable
             GatewayName = Str(info, "name") ?? "",
             Suite = suite,
             Sid = sid,
-            Interface = InterfaceName,
+            Interface = InterfaceOf(slot),
+            Slot = slot,
             Ipv4 = v4,
             Ipv6 = v6,
             TunnelGateway4 = Addr(reply, "ipv4Gateway"),
@@ -283,18 +473,26 @@ public sealed class SubscriberService : IAsyncDisposable
 
     private void StartRenewal(Connection connection)
     {
-        _renewal?.Cancel();
-        var cts = new CancellationTokenSource();
-        _renewal = cts;
-        _ = Task.Run(() => RenewLoopAsync(connection.Sid, cts.Token));
+        Open? open;
+        lock (_open)
+            _open.TryGetValue(connection.Sid, out open);
+        if (open is null)
+            return;
+        var ct = open.Renewal.Token;
+        _ = Task.Run(() => RenewLoopAsync(connection.Sid, ct));
+    }
+
+    private Connection? Find(string sid)
+    {
+        lock (_open)
+            return _open.TryGetValue(sid, out var open) ? open.Connection : null;
     }
 
     private async Task RenewLoopAsync(string sid, CancellationToken ct)
     {
         while (!ct.IsCancellationRequested)
         {
-            var connection = _connection;
-            if (connection is null || connection.Sid != sid)
+            if (Find(sid) is not { } connection)
                 return;
             var wait = connection.Lease / 3;
             var now = _time.GetUtcNow();
@@ -313,8 +511,9 @@ public sealed class SubscriberService : IAsyncDisposable
                 if (RpcResult.IsSuccess(reply))
                 {
                     var expires = Time(reply, "timeoutTimestamp") ?? now + connection.Lease;
-                    if (_connection?.Sid == sid)
-                        _connection = _connection with { ExpiresAt = expires };
+                    lock (_open)
+                        if (_open.TryGetValue(sid, out var open))
+                            _open[sid] = open with { Connection = open.Connection with { ExpiresAt = expires } };
                     continue;
                 }
                 _log.LogWarning("Gateway {Gateway} refused to renew: {Error}", connection.GatewayAddress, RpcResult.ErrorOf(reply));
@@ -333,6 +532,7 @@ public sealed class SubscriberService : IAsyncDisposable
                     await DropAsync(sid, "the lease ran out while the gateway did not answer", ct);
                     return;
                 }
+                RenewFailed?.Invoke(connection, e.Message);
             }
             catch (OperationCanceledException)
             {
@@ -341,33 +541,55 @@ public sealed class SubscriberService : IAsyncDisposable
         }
     }
 
-    /// <summary>The session is gone at the gateway: remove the tunnel and routes here.</summary>
+    /// <summary>The session is gone at the gateway: remove the tunnel (and its routes) here.</summary>
     private async Task DropAsync(string sid, string reason, CancellationToken ct)
     {
+        Connection connection;
         using (await _lock.EnterAsync(ct))
         {
-            if (_connection is not { } connection || connection.Sid != sid)
-                return;
-            _connection = null;
-            _lastError = $"Disconnected from {connection.GatewayAddress}: {reason}";
-            await _host.SetAsync(HostPart, HostState.Empty, ct);
+            Open? open;
+            bool wasActive;
+            lock (_open)
+            {
+                if (!_open.Remove(sid, out open))
+                    return;
+                wasActive = _activeSid == sid;
+                if (wasActive)
+                    _activeSid = null;
+            }
+            connection = open.Connection;
+            if (wasActive)
+                _lastError = $"Disconnected from {connection.GatewayAddress}: {reason}";
+            await ApplyLockedAsync(ct);
             await _store.UpdateConnectionStateAsync(connection.Id, ConnectionState.Down, ct);
-            _log.LogWarning("Connection to {Gateway} is down: {Reason}", connection.GatewayAddress, reason);
-            _ = _hooks.RunAsync("onDisconnect", _config.OnDisconnect, HookValues(connection), CancellationToken.None);
+            _log.LogWarning("Connection to {Gateway} on {Interface} is down: {Reason}", connection.GatewayAddress, connection.Interface, reason);
+            if (wasActive)
+                _ = _hooks.RunAsync("onDisconnect", _config.OnDisconnect, HookValues(connection), CancellationToken.None);
         }
+        Lost?.Invoke(connection, reason);
     }
 
     private async Task DisconnectLockedAsync(CancellationToken ct)
     {
-        if (_connection is not { } connection)
-            return;
-        _renewal?.Cancel();
-        _connection = null;
-        await TryReleaseAsync(connection, ct);
-        await _host.SetAsync(HostPart, HostState.Empty, ct);
-        await _store.UpdateConnectionStateAsync(connection.Id, ConnectionState.Released, ct);
-        _log.LogInformation("Disconnected from {Gateway}", connection.GatewayAddress);
-        _ = _hooks.RunAsync("onDisconnect", _config.OnDisconnect, HookValues(connection), CancellationToken.None);
+        List<Open> all;
+        Connection? active;
+        lock (_open)
+        {
+            all = [.. _open.Values];
+            active = _activeSid is { } sid && _open.TryGetValue(sid, out var a) ? a.Connection : null;
+            _open.Clear();
+            _activeSid = null;
+        }
+        foreach (var open in all)
+            open.Renewal.Cancel();
+        await Task.WhenAll(all.Select(o => TryReleaseAsync(o.Connection, ct)));
+        await ApplyLockedAsync(ct);
+        foreach (var open in all)
+            await _store.UpdateConnectionStateAsync(open.Connection.Id, ConnectionState.Released, CancellationToken.None);
+        foreach (var open in all)
+            _log.LogInformation("Disconnected from {Gateway} ({Interface})", open.Connection.GatewayAddress, open.Connection.Interface);
+        if (active is not null)
+            _ = _hooks.RunAsync("onDisconnect", _config.OnDisconnect, HookValues(active), CancellationToken.None);
     }
 
     private Task TryReleaseAsync(Connection connection, CancellationToken ct) =>
@@ -390,7 +612,7 @@ public sealed class SubscriberService : IAsyncDisposable
         }
     }
 
-    /// <summary>On shutdown: release the session and remove the tunnel.</summary>
+    /// <summary>On shutdown: release the sessions and remove the tunnels.</summary>
     public async ValueTask DisposeAsync()
     {
         using (await _lock.EnterAsync())
@@ -405,6 +627,16 @@ public sealed class SubscriberService : IAsyncDisposable
                 _log.LogWarning("Disconnect on shutdown failed: {Error}", e.Message);
             }
         }
+        Task[] pending;
+        lock (_background)
+            pending = [.. _background];
+        await Task.WhenAny(Task.WhenAll(pending), Task.Delay(TimeSpan.FromSeconds(5)));
+    }
+
+    /// <summary>One open connection: what it is, its tunnel's slice of the host, and its renewal.</summary>
+    private sealed record Open(Connection Connection, HostState TunnelState)
+    {
+        public CancellationTokenSource Renewal { get; } = new();
     }
 
     private static List<Suite> ReadSuites(JsonObject info)

@@ -14,6 +14,7 @@ using Mnigs.Platform;
 using Mnigs.Rpc;
 using Mnigs.Store;
 using Mnigs.Subscriber;
+using Mnigs.Subscriber.Probing;
 using Mnigs.Tunnels;
 using Mnigs.Tunnels.WireGuard;
 
@@ -82,6 +83,11 @@ internal sealed class DaemonRig : IAsyncDisposable
     public SessionBook Book { get; private set; } = null!;
     public GatewayService Gateway { get; private set; } = null!;
     public SubscriberService Subscriber { get; private set; } = null!;
+    public Autopilot Autopilot { get; private set; } = null!;
+    public KnownGateways Known { get; private set; } = null!;
+
+    /// <summary>Answers the autopilot's probes as the test says (unknown targets miss); survives a restart.</summary>
+    public FakeProber Prober { get; } = new();
     public Scanner Scanner { get; private set; } = null!;
 
     public DirectoryService Directory { get; private set; } = null!;
@@ -108,6 +114,7 @@ internal sealed class DaemonRig : IAsyncDisposable
     /// <summary>Stops this run (sessions stay in the store) and starts a new one on the same state directory.</summary>
     public async Task RestartAsync()
     {
+        await Autopilot.DisposeAsync();
         await Subscriber.DisposeAsync();
         await Platform.CleanupAsync(CancellationToken.None);
         await RunAsync();
@@ -159,9 +166,12 @@ internal sealed class DaemonRig : IAsyncDisposable
 
         await Gateway.StartAsync(facts, CancellationToken.None);
         await Subscriber.StartAsync(facts, CancellationToken.None);
+        Known = new KnownGateways(config, Identity, Networks, Directory, Store, Clock);
+        Autopilot = new Autopilot(config, Subscriber, Known.ListAsync, Known.WithdrawnSince, Prober, null, null, hooks, Clock, new Random(7),
+            NullLogger<Autopilot>.Instance);
 
-        var admin = new AdminMethods(Identity, config, ConfigPath, Networks, tunnels, () => facts, Gateway, Subscriber, Scanner, Directory, Store, Clock,
-            _stopping.Token);
+        var admin = new AdminMethods(Identity, config, ConfigPath, Networks, tunnels, () => facts, Gateway, Subscriber, Autopilot, Scanner, Directory,
+            Known, Store, Clock, _stopping.Token);
         var authorized = config.AuthorizedNetworks;
         Dispatcher = new RpcDispatcher(PublicMethods.For(Gateway, Networks, Directory).Concat(admin.Methods),
             caller => authorized.Any(n => n.Contains(caller)), NullLogger<RpcDispatcher>.Instance);
@@ -184,6 +194,8 @@ internal sealed class DaemonRig : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync();
+        if (Autopilot is not null)
+            await Autopilot.DisposeAsync();
         if (Subscriber is not null)
             await Subscriber.DisposeAsync();
         await Store.DisposeAsync();
