@@ -9,7 +9,7 @@ namespace Mnigs.Store;
 /// </summary>
 public sealed partial class MnigsStore : IDisposable, IAsyncDisposable
 {
-    public const int DefaultQualityHistory = 1000;
+    public const int DefaultQualityHistory = 720;
 
     /// <summary>Finished scans kept with their hosts and links; older ones are dropped.</summary>
     public const int KeptScans = 20;

@@ -6,6 +6,7 @@ using Mnigs.Core.Selection;
 using Mnigs.Discovery;
 using Mnigs.Metrics;
 using Mnigs.Platform;
+using Mnigs.Store;
 using Mnigs.Subscriber.Probing;
 
 namespace Mnigs.Subscriber;
@@ -79,6 +80,7 @@ public sealed class Autopilot : IAsyncDisposable
         _engaged = config.Autoconnect;
         subscriber.Lost += OnLost;
         subscriber.RenewFailed += OnRenewFailed;
+        subscriber.Renewed += OnRenewed;
     }
 
     public SelectionOptions Options => _options;
@@ -162,7 +164,7 @@ public sealed class Autopilot : IAsyncDisposable
     private async Task ProbeOneTunnelAsync(GatewayTrack track, Connection connection, IPAddress target, CancellationToken ct)
     {
         var result = await _prober.ProbeAsync(target, connection.Interface, _options.ProbeTimeout, ct);
-        _recorder?.Record(track.Id, "tunnel", result);
+        _recorder?.Record(track.Id, QualityPath.Tunnel, result);
         var change = track.AddTunnel(connection.Sid, result, _time.GetUtcNow());
         if (change is null)
             return;
@@ -182,12 +184,33 @@ public sealed class Autopilot : IAsyncDisposable
             .Where(t => t.Address is not null)
             .ToList();
         var timeout = _options.MeshProbeInterval < TimeSpan.FromSeconds(1) ? _options.MeshProbeInterval : TimeSpan.FromSeconds(1);
-        await Task.WhenAll(targets.Select(async t =>
+        await Task.WhenAll(targets.Select(t => ProbeMeshOneAsync(Track(t.Key), t.Address!, timeout, ct)));
+    }
+
+    // About to connect: a gateway not measured yet gets its first samples at once (sent together),
+    // so the first choice rests on measurements rather than on list order.
+    private async Task MeasureUnmeasuredAsync(CancellationToken ct)
+    {
+        var now = _time.GetUtcNow();
+        var timeout = _options.MeshProbeInterval < TimeSpan.FromSeconds(1) ? _options.MeshProbeInterval : TimeSpan.FromSeconds(1);
+        var probes = new List<Task>();
+        foreach (var e in _entries.Where(e => e.Managed).Take(MaxMeshProbed))
         {
-            var result = await _prober.ProbeAsync(t.Address!, null, timeout, ct);
-            Track(t.Key).AddMesh(result);
-            _recorder?.Record(t.Key, "mesh", result);
-        }));
+            var track = Track(KeyOf(e));
+            var missing = _options.MinSamples - track.MeshQuality(now).Samples;
+            if (missing <= 0 || !IPAddress.TryParse(e.PrimaryAddress, out var address))
+                continue;
+            for (var i = 0; i < missing; i++)
+                probes.Add(ProbeMeshOneAsync(track, address, timeout, ct));
+        }
+        await Task.WhenAll(probes);
+    }
+
+    private async Task ProbeMeshOneAsync(GatewayTrack track, IPAddress address, TimeSpan timeout, CancellationToken ct)
+    {
+        var result = await _prober.ProbeAsync(address, null, timeout, ct);
+        track.AddMesh(result);
+        _recorder?.Record(track.Id, QualityPath.Mesh, result);
     }
 
     /// <summary>One decision: refresh the gateway list, rank, decide, and carry it out.</summary>
@@ -199,8 +222,10 @@ public sealed class Autopilot : IAsyncDisposable
 
     private async Task StepLockedAsync(CancellationToken ct)
     {
-        var now = _time.GetUtcNow();
         _entries = await _listGateways(ct);
+        if (_engaged && _subscriber.Current is null)
+            await MeasureUnmeasuredAsync(ct);
+        var now = _time.GetUtcNow();
         var connections = _subscriber.Connections.Where(c => !c.Test).ToList();
         var active = _subscriber.Current;
         var ranking = _ranker.Rank(Candidates(connections, now), _subscriber.SupportedSuites(), now, _backoff);
@@ -427,8 +452,15 @@ public sealed class Autopilot : IAsyncDisposable
     {
         var track = Track(Key(connection));
         if (track.TunnelSid == connection.Sid)
-            track.TunnelFailed(DownReason.RenewFailed, _time.GetUtcNow());
+            track.RenewFailed(_time.GetUtcNow());
         Wake();
+    }
+
+    private void OnRenewed(Connection connection)
+    {
+        var track = Track(Key(connection));
+        if (track.TunnelSid == connection.Sid)
+            track.Renewed();
     }
 
     /// <summary>What status shows: engaged, online, the decision and every gateway's standing.</summary>
@@ -584,6 +616,7 @@ public sealed class Autopilot : IAsyncDisposable
     {
         _subscriber.Lost -= OnLost;
         _subscriber.RenewFailed -= OnRenewFailed;
+        _subscriber.Renewed -= OnRenewed;
         _wake.Dispose();
         return ValueTask.CompletedTask;
     }

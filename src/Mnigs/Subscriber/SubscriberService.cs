@@ -72,6 +72,9 @@ public sealed class SubscriberService : IAsyncDisposable
     /// <summary>A renewal got no answer: the gateway's daemon may be dead. The connection stays until its lease ends (or the autopilot moves).</summary>
     public event Action<Connection, string>? RenewFailed;
 
+    /// <summary>The gateway renewed the session.</summary>
+    public event Action<Connection>? Renewed;
+
     /// <summary>The connection carrying the Internet traffic, if any.</summary>
     public Connection? Current
     {
@@ -514,6 +517,7 @@ public sealed class SubscriberService : IAsyncDisposable
                     lock (_open)
                         if (_open.TryGetValue(sid, out var open))
                             _open[sid] = open with { Connection = open.Connection with { ExpiresAt = expires } };
+                    Renewed?.Invoke(connection);
                     continue;
                 }
                 _log.LogWarning("Gateway {Gateway} refused to renew: {Error}", connection.GatewayAddress, RpcResult.ErrorOf(reply));

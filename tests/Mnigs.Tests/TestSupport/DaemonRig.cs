@@ -54,6 +54,7 @@ internal sealed class DaemonRig : IAsyncDisposable
         _http = new HttpClient(http ?? new NoNetworkHandler());
         Store = MnigsStore.Open(Config.DatabasePath, Clock);
         Identity = new NodeIdentity(Config.Name, "node-id-of-" + Config.Name, "0.1.0-test");
+        Prober = new FakeProber(Clock);
     }
 
     public ManualTimeProvider Clock { get; } = new(T0);
@@ -87,7 +88,7 @@ internal sealed class DaemonRig : IAsyncDisposable
     public KnownGateways Known { get; private set; } = null!;
 
     /// <summary>Answers the autopilot's probes as the test says (unknown targets miss); survives a restart.</summary>
-    public FakeProber Prober { get; } = new();
+    public FakeProber Prober { get; }
     public Scanner Scanner { get; private set; } = null!;
 
     public DirectoryService Directory { get; private set; } = null!;
