@@ -237,7 +237,7 @@ public sealed class Autopilot : IAsyncDisposable
         var standby = connections.FirstOrDefault(c => c.Sid != active?.Sid);
         var standbyUp = standby is not null && Track(Key(standby)).TunnelState == LinkState.Up;
         var decision = _policy.Decide(ranking, now, activeKey, activeDown, standbyUp ? Key(standby!) : null);
-        if (decision.Kind != _decision?.Kind || decision.TargetId != _decision?.TargetId)
+        if (_engaged && (decision.Kind != _decision?.Kind || decision.TargetId != _decision?.TargetId))
             _log.LogInformation("Autopilot: {Decision}", decision);
         _decision = decision;
 
