@@ -15,7 +15,9 @@ public sealed class SessionBook
     public const string TooManySessions = "Too many sessions";
     public const string PoolExhausted = "Address pool exhausted";
 
-    private readonly Dictionary<string, GatewaySession> _sessions = new(StringComparer.Ordinal);
+    // Changed under the gateway's lock, but read by status, metrics and the speed test from any thread:
+    // a concurrent dictionary enumerates safely while it changes.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, GatewaySession> _sessions = new(StringComparer.Ordinal);
     private readonly IReadOnlyDictionary<string, TunnelPools> _pools;
     private readonly TimeProvider _time;
     private readonly Func<string> _newSid;
@@ -84,7 +86,7 @@ public sealed class SessionBook
             CreatedAt = now,
             ExpiresAt = now + Lease,
         };
-        _sessions.Add(session.Sid, session);
+        _sessions[session.Sid] = session;
         return SessionResult.Success(session);
     }
 
@@ -140,7 +142,7 @@ public sealed class SessionBook
                 pools.Ipv4!.Release(r4);
             return false;
         }
-        _sessions.Add(session.Sid, session);
+        _sessions[session.Sid] = session;
         return true;
     }
 
@@ -159,7 +161,7 @@ public sealed class SessionBook
 
     private void Remove(GatewaySession session)
     {
-        _sessions.Remove(session.Sid);
+        _sessions.TryRemove(session.Sid, out _);
         if (_pools.TryGetValue(session.Suite.Tunnel, out var pools))
         {
             if (session.Ipv4 is { } a4)

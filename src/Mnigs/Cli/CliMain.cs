@@ -6,12 +6,13 @@ using Mnigs.Core.Config;
 using Mnigs.Core.Protocol;
 using Mnigs.Daemon;
 using Mnigs.Rpc;
+using Mnigs.Subscriber;
 
 namespace Mnigs.Cli;
 
 /// <summary>
 /// mnigs-cli: a thin client of the daemon's admin API (the seed's flags: -f, --set, -s, -l, -c/-p/-m, -d),
-/// plus `status` and `sessions`. It never touches the network stack itself; --set only edits the file named with -f.
+/// plus `status`, `sessions`, `release` and `test`. It never touches the network stack itself; --set only edits the file named with -f.
 /// </summary>
 public static class CliMain
 {
@@ -41,9 +42,24 @@ public static class CliMain
         release.Arguments.Add(sidArg);
         release.SetAction((r, ct) => Run(r, file, json,
             (c, ct2) => c.CallAsync("releaseSession", new JsonObject { ["sid"] = r.GetValue(sidArg) }, ct2), _ => "Released", ct));
+        var test = new Command("test", "Test known gateways now: probes over the mesh, a short test tunnel, its throughput");
+        var gatewayArg = new Argument<string?>("gateway") { Description = "Id, name or address of one gateway (default: every known gateway)", Arity = ArgumentArity.ZeroOrOne };
+        var noThroughput = new Option<bool>("--no-throughput") { Description = "Skip the download through the test tunnel" };
+        test.Arguments.Add(gatewayArg);
+        test.Options.Add(noThroughput);
+        test.SetAction((r, ct) =>
+        {
+            var p = new JsonObject { ["throughput"] = !r.GetValue(noThroughput) };
+            if (r.GetValue(gatewayArg) is { } g)
+                p["gateway"] = g;
+            // Test tunnels go one at a time (a name may match several gateways), each bounded by the daemon: wait for all of them.
+            var timeout = TimeSpan.FromSeconds(30) + (GatewayTester.MaxGateways * (GatewayTester.TunnelTestTimeout + TimeSpan.FromSeconds(5)));
+            return Run(r, file, json, (c, ct2) => c.CallAsync("testGateways", p, ct2), GatewayTestTable.Render, ct, timeout);
+        });
         root.Subcommands.Add(status);
         root.Subcommands.Add(sessions);
         root.Subcommands.Add(release);
+        root.Subcommands.Add(test);
 
         root.SetAction(async (r, ct) =>
         {
@@ -117,7 +133,8 @@ public static class CliMain
     }
 
     private static async Task<int> Run(ParseResult r, Option<string?> file, Option<bool> json,
-        Func<AdminClient, CancellationToken, Task<JsonObject>> call, Func<JsonObject, string> render, CancellationToken ct)
+        Func<AdminClient, CancellationToken, Task<JsonObject>> call, Func<JsonObject, string> render, CancellationToken ct,
+        TimeSpan? timeout = null)
     {
         var loaded = ConfigFile.Load(r.GetValue(file));
         if (loaded.Error is not null)
@@ -125,7 +142,7 @@ public static class CliMain
             Console.Error.WriteLine(loaded.Error);
             return 2;
         }
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(120) };
+        using var http = new HttpClient { Timeout = timeout ?? TimeSpan.FromSeconds(120) };
         var client = new AdminClient(new RpcClient(http), RpcClient.EndpointOf(IPAddress.Loopback, loaded.Config!.RpcPort));
         JsonObject result;
         try

@@ -134,12 +134,14 @@ public static class DaemonHost
             log.LogWarning("Gateway enabled but not serving: {Reason}", reason);
 
         var admin = new AdminMethods(identity, config, configPath, networks, tunnels, () => facts, gateway, subscriber, autopilot, scanner, directory,
-            known, store, TimeProvider.System, stop);
+            known, store, TimeProvider.System, stop,
+            new GatewayTester(subscriber, known, prober, rpc, null, TimeProvider.System, loggers.CreateLogger<GatewayTester>()));
         var authorized = config.AuthorizedNetworks;
         bool Authorized(IPAddress caller) => authorized.Any(n => n.Contains(caller));
         var dispatcher = new RpcDispatcher(PublicMethods.For(gateway, networks, directory).Concat(admin.Methods),
             Authorized, loggers.CreateLogger<RpcDispatcher>());
         app.MapJsonRpc(dispatcher);
+        app.MapSpeedTest(gateway.IsSubscriberAddress);
         app.MapMetrics(metrics, Authorized);
 
         var loops = Task.WhenAll(

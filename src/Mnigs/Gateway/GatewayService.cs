@@ -275,6 +275,14 @@ public sealed class GatewayService
 
     public IReadOnlyList<GatewaySession> Sessions => _book.Sessions;
 
+    /// <summary>Whether <paramref name="address"/> is a tunnel address this gateway handed to a current session.</summary>
+    public bool IsSubscriberAddress(IPAddress address)
+    {
+        if (address.IsIPv4MappedToIPv6)
+            address = address.MapToIPv4();
+        return _book.Sessions.Any(s => address.Equals(s.Ipv4) || address.Equals(s.Ipv6));
+    }
+
     private async Task TearDownLockedAsync(GatewaySession session, CancellationToken ct)
     {
         await _store.DeleteSessionAsync(session.Sid, ct);

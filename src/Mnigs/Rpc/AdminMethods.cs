@@ -21,7 +21,7 @@ public sealed class AdminMethods(
     NodeIdentity identity, MnigsConfig config, string? configPath, NetworkMonitor networks,
     IReadOnlyDictionary<string, ITunnelAdapter> tunnels, Func<HostFacts> facts,
     GatewayService gateway, SubscriberService subscriber, Autopilot autopilot, Scanner scanner, DirectoryService directory, KnownGateways known,
-    MnigsStore store, TimeProvider time, CancellationToken stopping)
+    MnigsStore store, TimeProvider time, CancellationToken stopping, GatewayTester tester)
 {
     public IEnumerable<RpcMethod> Methods =>
     [
@@ -34,6 +34,8 @@ public sealed class AdminMethods(
         new("listSessions", [], Admin: true, (_, _) => ValueTask.FromResult(ListSessions())),
         new("releaseSession", ["sid"], Admin: true, async (call, ct) => await ReleaseSessionAsync(call, ct)),
         new("configure", ["set"], Admin: true, async (call, ct) => await ConfigureAsync(call, ct)),
+        new("testGateways", ["gateway", "throughput"], Admin: true, async (call, ct) =>
+            await tester.TestAsync(call.Params.String("gateway", 128), call.Params.Bool("throughput") ?? true, ct)),
     ];
 
     private JsonObject Status()

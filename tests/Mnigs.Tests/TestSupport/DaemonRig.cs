@@ -172,7 +172,8 @@ internal sealed class DaemonRig : IAsyncDisposable
             NullLogger<Autopilot>.Instance);
 
         var admin = new AdminMethods(Identity, config, ConfigPath, Networks, tunnels, () => facts, Gateway, Subscriber, Autopilot, Scanner, Directory,
-            Known, Store, Clock, _stopping.Token);
+            Known, Store, Clock, _stopping.Token,
+            new GatewayTester(Subscriber, Known, Prober, rpc, null, Clock, NullLogger<GatewayTester>.Instance));
         var authorized = config.AuthorizedNetworks;
         Dispatcher = new RpcDispatcher(PublicMethods.For(Gateway, Networks, Directory).Concat(admin.Methods),
             caller => authorized.Any(n => n.Contains(caller)), NullLogger<RpcDispatcher>.Instance);

@@ -81,9 +81,12 @@ internal static class IcmpEcho
         if (packet.Length < MinIPv4HeaderLength || packet[0] >> 4 != 4)
             return false;
         var headerLength = (packet[0] & 0x0F) * 4;
-        if (headerLength < MinIPv4HeaderLength || packet.Length < headerLength || packet[9] != ProtocolIcmp)
+        // Linux hands raw sockets the header as it came, total length in network byte order. More than was
+        // read means the datagram was cut short (the checksum alone misses a cut through zero bytes).
+        var totalLength = BinaryPrimitives.ReadUInt16BigEndian(packet[2..]);
+        if (headerLength < MinIPv4HeaderLength || totalLength < headerLength || totalLength > packet.Length || packet[9] != ProtocolIcmp)
             return false;
-        message = packet[headerLength..];
+        message = packet[headerLength..totalLength];
         return true;
     }
 

@@ -94,6 +94,19 @@ internal sealed class IcmpEchoSocket : IDisposable, IAsyncDisposable
                 return false;
             }
         }
+        try
+        {
+            // To any local address, which for a raw socket filters nothing. Socket refuses ReceiveFrom on an
+            // unbound socket, and until the first send succeeds it counts as unbound: without this the receive
+            // loop would die if it started before that send.
+            raw.Bind(new IPEndPoint(family == AddressFamily.InterNetwork ? IPAddress.Any : IPAddress.IPv6Any, 0));
+        }
+        catch (SocketException e)
+        {
+            raw.Dispose();
+            failure = $"cannot bind the raw socket: {e.Message}";
+            return false;
+        }
         LetOnlyEchoRepliesThrough(raw, log);
         socket = new IcmpEchoSocket(raw, interfaceName, identifier, cookie, time, log);
         failure = null;
@@ -204,26 +217,38 @@ internal sealed class IcmpEchoSocket : IDisposable, IAsyncDisposable
 
     private async Task ReceiveLoopAsync()
     {
+        try
+        {
+            await ReceiveRepliesAsync();
+        }
+        catch (Exception e) when (IsClosed && e is OperationCanceledException or ObjectDisposedException or SocketException)
+        {
+            // Closed: the loop's normal end.
+        }
+        catch (SocketException e)
+        {
+            _log.LogWarning("ICMP probe socket ({Family} via {Interface}) stopped receiving: {Error}; the next probe opens a new one",
+                FamilyName(Family), InterfaceName ?? "the routing table", e.Message);
+        }
+        catch (Exception e)
+        {
+            _log.LogError(e, "ICMP probe socket ({Family} via {Interface}) failed; the next probe opens a new one",
+                FamilyName(Family), InterfaceName ?? "the routing table");
+        }
+        finally
+        {
+            // Probes must not wait for replies that no loop reads any more.
+            Dispose();
+        }
+    }
+
+    private async Task ReceiveRepliesAsync()
+    {
         var buffer = new byte[ReceiveBufferLength];
         EndPoint anyone = new IPEndPoint(Family == AddressFamily.InterNetwork ? IPAddress.Any : IPAddress.IPv6Any, 0);
         while (!IsClosed)
         {
-            SocketReceiveFromResult received;
-            try
-            {
-                received = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, anyone, _stop.Token);
-            }
-            catch (Exception e) when (IsClosed && e is OperationCanceledException or ObjectDisposedException or SocketException)
-            {
-                return;
-            }
-            catch (SocketException e)
-            {
-                _log.LogWarning("ICMP probe socket ({Family} via {Interface}) stopped receiving: {Error}; the next probe opens a new one",
-                    FamilyName(Family), InterfaceName ?? "the routing table", e.Message);
-                Dispose();
-                return;
-            }
+            var received = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, anyone, _stop.Token);
             var at = _time.GetTimestamp();
             if (IcmpEcho.TryReadReply(Family, buffer.AsSpan(0, received.ReceivedBytes), Identifier, _cookie, out var sequence)
                 && _pending.TryGetValue(sequence, out var pending)

@@ -143,6 +143,14 @@ public sealed class IcmpEchoTests
         Assert.False(IcmpEcho.TryReadReply(AddressFamily.InterNetwork, With(KernelReplyV4, 0, 0x4f), 0x600f, TimestampCookie, out _)); // IHL 15 > what is there
         Assert.False(IcmpEcho.TryReadReply(AddressFamily.InterNetwork, With(KernelReplyV4, 0, 0x65), 0x600f, TimestampCookie, out _)); // version 6
         Assert.False(IcmpEcho.TryReadReply(AddressFamily.InterNetwork, With(KernelReplyV4, 9, 17), 0x600f, TimestampCookie, out _)); // UDP
+        Assert.False(IcmpEcho.TryReadReply(AddressFamily.InterNetwork, With(KernelReplyV4, 3, 0x2d), 0x600f, TimestampCookie, out _)); // longer than read
+        Assert.False(IcmpEcho.TryReadReply(AddressFamily.InterNetwork, With(KernelReplyV4, 3, 0x13), 0x600f, TimestampCookie, out _)); // shorter than its header
+    }
+
+    [Fact]
+    public void Bytes_after_the_IPv4_total_length_are_not_part_of_the_reply()
+    {
+        Assert.True(IcmpEcho.TryReadReply(AddressFamily.InterNetwork, [.. KernelReplyV4, 0xde, 0xad], 0x600f, TimestampCookie, out _));
     }
 
     [Fact]
