@@ -23,7 +23,7 @@ public static class CliMain
         var set = new Option<string[]>("--set") { Description = "Edit the config file: section.key=value (repeatable); comments are kept" };
         var scan = new Option<bool>("-s", "--scan") { Description = "Scan the mesh for nodes and gateways" };
         var list = new Option<bool>("-l", "--list") { Description = "List known gateways: name, address, port, suites" };
-        var connect = new Option<string?>("-c", "--connect") { Description = "Connect through the gateway at this mesh address" };
+        var connect = new Option<string?>("-c", "--connect") { Description = "Connect through the gateway at this mesh address, or 'auto': the best gateway, kept online by the autopilot" };
         var port = new Option<int?>("-p", "--port") { Description = "The gateway's RPC port (with -c; default: this node's rpcport)" };
         var method = new Option<string?>("-m", "--method") { Description = "Suite to use (with -c), e.g. babel-wireguard-free" };
         var disconnect = new Option<bool>("-d", "--disconnect") { Description = "Disconnect from the gateway" };
@@ -73,7 +73,7 @@ public static class CliMain
                 return await Run(r, file, json, (c, ct2) => c.CallAsync("listGateways", null, ct2), Output.Gateways, ct);
             if (r.GetValue(connect) is { } address)
             {
-                var p = new JsonObject { ["address"] = address };
+                var p = address == "auto" ? new JsonObject() : new JsonObject { ["address"] = address };
                 if (r.GetValue(port) is { } gp)
                     p["port"] = gp;
                 if (r.GetValue(method) is { } m)

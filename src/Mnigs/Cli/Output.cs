@@ -28,11 +28,43 @@ public static class Output
                 sb.AppendLine($"Connected to {S(c, "gatewayName")} ({S(c, "gateway")}) with {S(c, "suite")} on {S(c, "interface")}: {S(c, "ipv4")} {S(c, "ipv6")}, lease {S(c, "leaseSecondsLeft")} s left");
             else
                 sb.AppendLine("Not connected" + (sub["lastError"] is JsonValue e ? $" (last error: {e})" : ""));
+            if (sub["autopilot"] is JsonObject a)
+                sb.Append(Autopilot(a));
         }
         if (r["scan"] is JsonObject scan)
             sb.AppendLine($"Scanning  {S(scan, "done")}/{S(scan, "total")}");
         return sb.ToString().TrimEnd();
     }
+
+    /// <summary>The autopilot's lines of status: online or not and why, the standby, every gateway's standing.</summary>
+    private static string Autopilot(JsonObject a)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine($"Online    {(B(a, "online") ? "yes" : "no")} — {S(a, "state")}" + (B(a, "engaged") ? "" : " (autopilot off: autoconnect = no, or disconnected)"));
+        if (a["reason"] is JsonValue) 
+            sb.AppendLine($"Autopilot {S(a, "decision")}: {S(a, "reason")}");
+        if (a["standby"] is JsonValue)
+            sb.AppendLine($"Standby   tunnel to {S(a, "standby")}");
+        if (a["lastFailover"] is JsonObject f)
+            sb.AppendLine($"Failovers {S(a, "failovers")}; last {S(f, "from")} -> {S(f, "to")} ({S(f, "reason")}) in {S(f, "tookMs")} ms");
+        var table = new Table("GATEWAY", "ADDRESS", "STANDING", "SCORE", "MESH RTT", "MESH LOSS", "TUNNEL", "TUNNEL RTT", "TUNNEL LOSS");
+        foreach (var g in Arr(a, "gateways"))
+        {
+            var mesh = g["mesh"] as JsonObject;
+            var through = g["through"] as JsonObject;
+            table.Add(S(g, "name"), S(g, "address"), S(g, "standing") + (B(g, "preferred") ? " (preferred)" : ""), S(g, "score"),
+                Ms(mesh, "rttMs"), Pct(mesh, "loss"), S(g, "tunnel"), Ms(through, "rttMs"), Pct(through, "loss"));
+        }
+        if (table.Count > 0)
+            sb.AppendLine(table.ToString());
+        return sb.ToString();
+    }
+
+    private static string Ms(JsonObject? o, string key) =>
+        o?[key] is JsonValue v && v.TryGetValue<double>(out var ms) ? $"{ms:0.##} ms" : "-";
+
+    private static string Pct(JsonObject? o, string key) =>
+        o?[key] is JsonValue v && v.TryGetValue<double>(out var ratio) ? $"{ratio * 100:0.#} %" : "-";
 
     public static string Gateways(JsonObject r)
     {

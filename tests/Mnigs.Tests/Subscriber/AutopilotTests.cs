@@ -113,6 +113,13 @@ public sealed class AutopilotTests : IAsyncLifetime
         await Run(TimeSpan.FromSeconds(2));
         Assert.True(_sub.Autopilot.Online);
         Assert.Equal("online", _sub.Autopilot.Describe()["state"]!.GetValue<string>());
+
+        // What `mnigs-cli status` prints of it.
+        var status = await _sub.CallAsync("status", null, IPAddress.Loopback);
+        var text = Mnigs.Cli.Output.Status(status);
+        Assert.Contains("Online    yes — online", text);
+        Assert.Matches(@"gwb\s+fd00::2\s+usable\s+[\d.]+\s+8 ms\s+0 %\s+up\s+8 ms\s+0 %", text);
+        Assert.Matches(@"gwa\s+fd00::1\s+usable", text);
     }
 
     [Fact]
