@@ -52,6 +52,17 @@ public sealed class FailoverTests(ITestOutputHelper output)
             var route = await sub.ExecAsync("ip", "route", "show", "table", "65533");
             Assert.Contains($"dev {active}", route.Stdout);
             Assert.DoesNotContain(oldInterface, route.Stdout);
+
+            // What an operator's Prometheus sees of it, and the history kept in the database.
+            var metrics = await sub.ExecAsync("curl", "-sS", "--max-time", "5", "http://127.0.0.1:65533/metrics");
+            Assert.Contains("mnigs_failovers_total{reason=\"down\"} 1", metrics.Stdout);
+            Assert.Matches(@"mnigs_gateway_rtt_seconds\{gateway=""[^""]+"",name=""gwb"",path=""tunnel""\} [0-9.e-]+", metrics.Stdout);
+            Assert.Contains($"mnigs_tunnel_up{{interface=\"{active}\"", metrics.Stdout);
+            Assert.Contains("mnigs_online 1", metrics.Stdout);
+            await Task.Delay(TimeSpan.FromSeconds(6));
+            var samples = await Shell.RunAsync("sqlite3", [Path.Combine(sub.StateDir, "mnigs.db"),
+                "SELECT count(*) FROM quality_samples WHERE path = 'tunnel'"]);
+            Assert.True(int.Parse(samples.Stdout.Trim()) > 0, "no tunnel quality samples in the database: " + samples.All);
         }
         catch
         {

@@ -328,6 +328,29 @@ public sealed class AutopilotTests : IAsyncLifetime
         Assert.Equal(MeshB, Active);
     }
 
+    [Fact]
+    public async Task Going_online_and_offline_runs_the_hooks_with_the_gateway()
+    {
+        using var dir = new ScratchDirectory("hooks");
+        var log = dir.File("events");
+        var hook = dir.File("hook.sh");
+        await File.WriteAllTextAsync(hook, $"#!/bin/sh\necho \"$MNIGS_EVENT $MNIGS_GATEWAY\" >> {log}\n");
+        File.SetUnixFileMode(hook, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        await Start(c => c with { OnGoingOnline = hook, OnGoingOffline = hook });
+        Answer(MeshA, TunnelA, 5);
+
+        await Run(TimeSpan.FromSeconds(2));
+        Assert.True(_sub.Autopilot.Online);
+        await WaitUntil(() => File.Exists(log) && File.ReadAllText(log).Contains("onGoingOnline fd00::1"));
+
+        // The only gateway dies: nowhere to go, so the node is offline (and says so).
+        Silence(MeshA, TunnelA);
+        await Run(TimeSpan.FromSeconds(2));
+        Assert.False(_sub.Autopilot.Online);
+        await WaitUntil(() => File.ReadAllText(log).Contains("onGoingOffline"));
+        Assert.Equal(["onGoingOnline fd00::1"], File.ReadAllLines(log).Where(l => l.StartsWith("onGoingOnline", StringComparison.Ordinal)));
+    }
+
     private static async Task WaitUntil(Func<bool> condition)
     {
         for (var i = 0; i < 1000 && !condition(); i++)
