@@ -104,6 +104,13 @@ for standby in no yes; do
             cli sub status >&2 || true
             exit 1
         fi
+        if [[ $lost == 0 ]]; then
+            # Freezing the active gateway should cost replies; say what the path was when it did not.
+            echo "trial $i: no reply lost; sub's path and tunnels:" >&2
+            ip netns exec "$prefix-sub" ip route get 203.0.113.10 >&2 || true
+            ip netns exec "$prefix-sub" wg show all endpoints >&2 || true
+            cli sub status >&2 || true
+        fi
         echo "| $i | $standby | $active | $gap | $lost |"
         echo "$gap" >>"$results"
         # The thawed gateway rejoins babel and the directory before the next trial fails the other one.

@@ -29,6 +29,9 @@ public sealed class Autopilot : IAsyncDisposable
     /// <summary>Most gateways probed over the mesh each round: the connected ones and the first others listed.</summary>
     public const int MaxMeshProbed = 32;
 
+    /// <summary>Mesh probe rounds per round actually sent while the autopilot is not steering.</summary>
+    public const int IdleMeshRounds = 10;
+
     private static readonly TimeSpan DecisionPeriod = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan ForgetAfter = TimeSpan.FromMinutes(10);
 
@@ -56,6 +59,7 @@ public sealed class Autopilot : IAsyncDisposable
     private SelectionDecision? _decision;
     private Ranking _ranking = Ranking.Empty;
     private long _failovers;
+    private long _meshRounds;
     private JsonObject? _lastFailover;
 
     public Autopilot(MnigsConfig config, SubscriberService subscriber,
@@ -173,9 +177,16 @@ public sealed class Autopilot : IAsyncDisposable
         Wake();
     }
 
-    /// <summary>One probe over the mesh to each known gateway (at most <see cref="MaxMeshProbed"/>).</summary>
+    /// <summary>
+    /// One probe over the mesh to each known gateway (at most <see cref="MaxMeshProbed"/>). A node
+    /// that is not steering (a gateway, a node with autoconnect off) probes only every
+    /// <see cref="IdleMeshRounds"/>-th round: its figures are for status, and a mesh of many such
+    /// nodes should not carry a ping per node and gateway every second.
+    /// </summary>
     public async Task ProbeMeshAsync(CancellationToken ct)
     {
+        if (!_engaged && _meshRounds++ % IdleMeshRounds != 0)
+            return;
         var connected = _subscriber.Connections.Select(Key).ToHashSet(StringComparer.Ordinal);
         var targets = _entries.Where(e => e.Managed)
             .OrderBy(e => connected.Contains(KeyOf(e)) ? 0 : 1)

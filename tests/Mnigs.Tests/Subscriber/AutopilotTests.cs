@@ -123,13 +123,16 @@ public sealed class AutopilotTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Without_autoconnect_nothing_connects_but_every_gateway_is_measured()
+    public async Task Without_autoconnect_nothing_connects_but_every_gateway_is_measured_now_and_then()
     {
         await Start(c => c with { Autoconnect = false });
         Answer(MeshA, TunnelA, 10);
         Answer(MeshB, TunnelB, 10);
 
-        await Run(TimeSpan.FromSeconds(5));
+        await Run(TimeSpan.FromSeconds(25));
+
+        // Not steering: one mesh probe per gateway every 10 s, not every second.
+        Assert.Equal(3, _sub.Prober.Sent.Count(p => p.Target.Equals(MeshA) && p.Interface is null));
 
         Assert.Null(Active);
         Assert.Equal(0, _mesh.Count(MeshA, "requestConnection") + _mesh.Count(MeshB, "requestConnection"));
