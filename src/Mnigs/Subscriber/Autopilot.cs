@@ -185,7 +185,7 @@ public sealed class Autopilot : IAsyncDisposable
     /// </summary>
     public async Task ProbeMeshAsync(CancellationToken ct)
     {
-        if (!_engaged && _meshRounds++ % IdleMeshRounds != 0)
+        if (_entries.Count == 0 || (!_engaged && _meshRounds++ % IdleMeshRounds != 0))
             return;
         var connected = _subscriber.Connections.Select(Key).ToHashSet(StringComparer.Ordinal);
         var targets = _entries.Where(e => e.Managed)
