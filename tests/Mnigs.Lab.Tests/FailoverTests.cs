@@ -59,6 +59,7 @@ public sealed class FailoverTests(ITestOutputHelper output)
             Assert.Matches(@"mnigs_gateway_rtt_seconds\{gateway=""[^""]+"",name=""gwb"",path=""tunnel""\} [0-9.e-]+", metrics.Stdout);
             Assert.Contains($"mnigs_tunnel_up{{interface=\"{active}\"", metrics.Stdout);
             Assert.Contains("mnigs_online 1", metrics.Stdout);
+            Assert.DoesNotContain($"interface=\"{oldInterface}\"", metrics.Stdout);
             await Task.Delay(TimeSpan.FromSeconds(6));
             var samples = await Shell.RunAsync("sqlite3", [Path.Combine(sub.StateDir, "mnigs.db"),
                 "SELECT count(*) FROM quality_samples WHERE path = 'tunnel'"]);

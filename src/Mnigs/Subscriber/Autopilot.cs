@@ -55,11 +55,13 @@ public sealed class Autopilot : IAsyncDisposable
     private List<GatewayList.Entry> _entries = [];
     private bool _engaged;
     private string? _pinned;
+    private volatile IReadOnlyList<string> _preferred;
     private bool _online;
     private SelectionDecision? _decision;
     private Ranking _ranking = Ranking.Empty;
     private long _failovers;
     private long _meshRounds;
+    private List<string> _published = [];
     private JsonObject? _lastFailover;
 
     public Autopilot(MnigsConfig config, SubscriberService subscriber,
@@ -82,6 +84,7 @@ public sealed class Autopilot : IAsyncDisposable
         _policy = new SelectionPolicy(_options);
         _backoff = new Backoff(_options, random);
         _engaged = config.Autoconnect;
+        _preferred = [.. config.PreferredGateways];
         subscriber.Lost += OnLost;
         subscriber.RenewFailed += OnRenewFailed;
         subscriber.Renewed += OnRenewed;
@@ -98,6 +101,20 @@ public sealed class Autopilot : IAsyncDisposable
     public long Failovers => Interlocked.Read(ref _failovers);
 
     public SelectionDecision? LastDecision => _decision;
+
+    /// <summary>The preferred gateways in force: subscriber.preferredGateway, or what <see cref="SetPreferred"/> set since.</summary>
+    public IReadOnlyList<string> PreferredGateways => _preferred;
+
+    /// <summary>
+    /// Replaces subscriber.preferredGateway while running (the web UI saved a new one), and drops the
+    /// gateway an operator's connect pinned, so the new preference counts from the next decision.
+    /// </summary>
+    public void SetPreferred(IReadOnlyList<string> names)
+    {
+        _preferred = [.. names];
+        _pinned = null;
+        Wake();
+    }
 
     public Ranking LastRanking => _ranking;
 
@@ -414,7 +431,7 @@ public sealed class Autopilot : IAsyncDisposable
 
     private bool IsPreferred(string name, string key, IEnumerable<string> addresses)
     {
-        var names = _pinned is null ? _config.PreferredGateways.AsEnumerable() : [_pinned];
+        var names = _pinned is { } pinned ? [pinned] : _preferred;
         var set = names.ToHashSet(StringComparer.OrdinalIgnoreCase);
         return set.Count > 0 && (set.Contains(key) || (name.Length > 0 && set.Contains(name)) || addresses.Any(set.Contains));
     }
@@ -429,8 +446,13 @@ public sealed class Autopilot : IAsyncDisposable
             _metrics.SetGatewayQuality(r.Id, r.Name, "tunnel", r.Tunnel.RttMedian, r.Tunnel.Loss);
         }
         _metrics.RetainGateways([.. ranking.Ranked.Select(r => r.Id).Concat(ranking.Rejected.Select(r => r.Id))]);
-        foreach (var c in _subscriber.Connections)
+        var open = _subscriber.Connections;
+        foreach (var c in open)
             _metrics.SetTunnel(c.Interface, Key(c), Role(c), Track(Key(c)).TunnelState == LinkState.Up);
+        // A tunnel closed by a move keeps no stale series.
+        foreach (var gone in _published.Except(open.Select(c => c.Interface)).ToList())
+            _metrics.RemoveTunnel(gone);
+        _published = [.. open.Select(c => c.Interface)];
     }
 
     private void UpdateOnline()
@@ -491,7 +513,7 @@ public sealed class Autopilot : IAsyncDisposable
             ["state"] = State(active),
             ["decision"] = _decision?.Kind.ToString(),
             ["reason"] = _decision?.Reason,
-            ["preferred"] = new JsonArray([.. (_pinned is null ? _config.PreferredGateways.AsEnumerable() : [_pinned]).Select(p => (JsonNode)p)]),
+            ["preferred"] = new JsonArray([.. (_pinned is { } pinned ? [pinned] : _preferred).Select(p => (JsonNode)p)]),
             ["standbyEnabled"] = _options.Standby,
             ["standby"] = _subscriber.Connections.FirstOrDefault(c => !c.Test && c.Sid != active?.Sid)?.GatewayAddress.ToString(),
             ["failovers"] = Failovers,
