@@ -41,7 +41,7 @@ public static class Output
     {
         var sb = new StringBuilder();
         sb.AppendLine($"Online    {(B(a, "online") ? "yes" : "no")} — {S(a, "state")}" + (B(a, "engaged") ? "" : " (autopilot off: autoconnect = no, or disconnected)"));
-        if (a["reason"] is JsonValue) 
+        if (a["reason"] is JsonValue)
             sb.AppendLine($"Autopilot {S(a, "decision")}: {S(a, "reason")}");
         if (a["standby"] is JsonValue)
             sb.AppendLine($"Standby   tunnel to {S(a, "standby")}");

@@ -17,6 +17,7 @@ using Mnigs.Subscriber;
 using Mnigs.Subscriber.Probing;
 using Mnigs.Tunnels;
 using Mnigs.Tunnels.WireGuard;
+using Mnigs.Web;
 
 namespace Mnigs.Daemon;
 
@@ -133,9 +134,12 @@ public static class DaemonHost
         if (gateway.NotServingReason is { } reason && config.GatewayEnabled)
             log.LogWarning("Gateway enabled but not serving: {Reason}", reason);
 
+        var traffic = new SessionTraffic(gateway, tunnels, platform, store, loggers.CreateLogger<SessionTraffic>());
+        await traffic.LoadAsync(stop);
+
         var admin = new AdminMethods(identity, config, configPath, networks, tunnels, () => facts, gateway, subscriber, autopilot, scanner, directory,
             known, store, TimeProvider.System, stop,
-            new GatewayTester(subscriber, known, prober, rpc, null, TimeProvider.System, loggers.CreateLogger<GatewayTester>()));
+            new GatewayTester(subscriber, known, prober, rpc, null, TimeProvider.System, loggers.CreateLogger<GatewayTester>()), traffic);
         var authorized = config.AuthorizedNetworks;
         bool Authorized(IPAddress caller) => authorized.Any(n => n.Contains(caller));
         var dispatcher = new RpcDispatcher(PublicMethods.For(gateway, networks, directory).Concat(admin.Methods),
@@ -143,6 +147,7 @@ public static class DaemonHost
         app.MapJsonRpc(dispatcher);
         app.MapSpeedTest(gateway.IsSubscriberAddress);
         app.MapMetrics(metrics, Authorized);
+        app.MapWebUi(Authorized);
 
         var loops = Task.WhenAll(
             Every(TimeSpan.FromSeconds(1), async ct =>
@@ -151,6 +156,7 @@ public static class DaemonHost
                 metrics.SetGatewaySessions(gateway.SessionCount);
             }, log, stop),
             autopilot.RunAsync(stop),
+            Every(TimeSpan.FromSeconds(5), traffic.RefreshAsync, log, stop),
             PeriodicScansAsync(config, scanner, log, stop),
             DirectoryRoundsAsync(config, directory, log, stop),
             Every(TimeSpan.FromSeconds(5), async ct =>

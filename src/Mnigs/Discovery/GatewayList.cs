@@ -146,6 +146,7 @@ public static class GatewayList
         ["capacity"] = e.Capacity,
         ["learnedAt"] = e.LearnedAt.ToUnixTimeSeconds(),
         ["lastSeen"] = e.LastSeen.ToUnixTimeSeconds(),
+        ["offers"] = new JsonArray([.. e.Offers.Select(o => (JsonNode)new JsonObject { ["id"] = o.Id, ["pricePerHour"] = o.PricePerHour })]),
     };
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;

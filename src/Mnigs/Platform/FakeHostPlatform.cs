@@ -13,6 +13,7 @@ public sealed class FakeHostPlatform : IHostPlatform
     private readonly List<HostState> _applied = [];
     private HostState _current = HostState.Empty;
     private int _cleanups;
+    private readonly Dictionary<string, IReadOnlyDictionary<string, (long Rx, long Tx)>> _transfers = new(StringComparer.Ordinal);
 
     public HostFacts Facts { get; set; } = new(
         DefaultRouteInterface: "eth0",
@@ -86,4 +87,19 @@ public sealed class FakeHostPlatform : IHostPlatform
     public Task<HostFacts> ReadFactsAsync(CancellationToken ct) => Task.FromResult(Facts);
 
     public Task<int?> PathMtuAsync(IPAddress destination, CancellationToken ct) => Task.FromResult(PathMtu(destination));
+
+    /// <summary>What <see cref="ReadPeerTransfersAsync"/> answers for <paramref name="iface"/> from now on: bytes received from and sent to each peer, by public key.</summary>
+    public void SetPeerTransfers(string iface, IReadOnlyDictionary<string, (long Rx, long Tx)> transfers)
+    {
+        lock (_lock)
+            _transfers[iface] = new Dictionary<string, (long Rx, long Tx)>(transfers, StringComparer.Ordinal);
+    }
+
+    /// <summary>The counters set with <see cref="SetPeerTransfers"/>; an interface never set has no peers.</summary>
+    public Task<IReadOnlyDictionary<string, (long Rx, long Tx)>> ReadPeerTransfersAsync(string iface, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        lock (_lock)
+            return Task.FromResult(_transfers.GetValueOrDefault(iface) ?? new Dictionary<string, (long Rx, long Tx)>());
+    }
 }

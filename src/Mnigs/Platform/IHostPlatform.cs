@@ -19,6 +19,13 @@ public interface IHostPlatform
 
     /// <summary>MTU of the path the main table uses towards <paramref name="destination"/> (route mtu, else the device's), or null when unroutable.</summary>
     Task<int?> PathMtuAsync(System.Net.IPAddress destination, CancellationToken ct);
+
+    /// <summary>
+    /// Bytes received from and sent to each peer of the WireGuard interface <paramref name="iface"/>, by
+    /// public key, since the peer was added. Throws <see cref="CommandFailedException"/> when the
+    /// interface cannot be read (it does not exist, wg is missing).
+    /// </summary>
+    Task<IReadOnlyDictionary<string, (long Rx, long Tx)>> ReadPeerTransfersAsync(string iface, CancellationToken ct);
 }
 
 /// <param name="DefaultRouteInterface">Interface of the main table's IPv4 default route, if any.</param>

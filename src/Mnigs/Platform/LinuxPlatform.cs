@@ -122,6 +122,14 @@ public sealed class LinuxPlatform : IHostPlatform, IDisposable
         return IpJson.Links(link).FirstOrDefault()?.Mtu;
     }
 
+    public async Task<IReadOnlyDictionary<string, (long Rx, long Tx)>> ReadPeerTransfersAsync(string iface, CancellationToken ct)
+    {
+        // Only a name: never something wg would take for an option.
+        if (iface.Length is 0 or > 15 || !iface.All(IsNameChar) || iface[0] == '-')
+            throw new ArgumentException($"'{iface}' is not an interface name", nameof(iface));
+        return WireGuardTransfers.Parse(await _commands.ReadOutputAsync(CommandRequest.Of("wg", "show", iface, "transfer"), ct));
+    }
+
     public void Dispose() => _gate.Dispose();
 
     private async Task<IReadOnlyList<LinkInfo>> ReadLinksAsync(CancellationToken ct) =>

@@ -21,8 +21,14 @@ public sealed class AdminMethods(
     NodeIdentity identity, MnigsConfig config, string? configPath, NetworkMonitor networks,
     IReadOnlyDictionary<string, ITunnelAdapter> tunnels, Func<HostFacts> facts,
     GatewayService gateway, SubscriberService subscriber, Autopilot autopilot, Scanner scanner, DirectoryService directory, KnownGateways known,
-    MnigsStore store, TimeProvider time, CancellationToken stopping, GatewayTester tester)
+    MnigsStore store, TimeProvider time, CancellationToken stopping, GatewayTester tester, SessionTraffic traffic)
 {
+    /// <summary>Longest history qualityHistory gives: a day, as long as the store keeps samples.</summary>
+    public const int MaxHistoryMinutes = 1440;
+
+    // configure and setPreferred read, edit and write the config file: one at a time, so neither loses the other's edit.
+    private readonly AsyncLock _configFile = new();
+
     public IEnumerable<RpcMethod> Methods =>
     [
         new("status", [], Admin: true, (_, _) => ValueTask.FromResult(Status())),
@@ -36,6 +42,9 @@ public sealed class AdminMethods(
         new("configure", ["set"], Admin: true, async (call, ct) => await ConfigureAsync(call, ct)),
         new("testGateways", ["gateway", "throughput"], Admin: true, async (call, ct) =>
             await tester.TestAsync(call.Params.String("gateway", 128), call.Params.Bool("throughput") ?? true, ct)),
+        new("settings", [], Admin: true, async (_, ct) => await SettingsAsync(ct)),
+        new("setPreferred", ["gateway"], Admin: true, async (call, ct) => await SetPreferredAsync(call, ct)),
+        new("qualityHistory", ["gateway", "minutes"], Admin: true, async (call, ct) => await QualityHistoryAsync(call, ct)),
     ];
 
     private JsonObject Status()
@@ -93,6 +102,7 @@ public sealed class AdminMethods(
             ["scan"] = scanner.Progress is { } p
                 ? new JsonObject { ["scanId"] = p.ScanId, ["known"] = p.Known, ["probed"] = p.Probed, ["gateways"] = p.Gateways, ["depth"] = p.Depth }
                 : null,
+            ["problems"] = new JsonArray([.. StatusProblems.Find(config, networks, tunnels, facts(), gateway, subscriber, autopilot).Select(m => (JsonNode)m)]),
         });
     }
 
@@ -176,6 +186,8 @@ public sealed class AdminMethods(
     {
         var list = new JsonArray();
         foreach (var s in gateway.Sessions)
+        {
+            var counted = traffic.Of(s.Sid);
             list.Add((JsonNode)new JsonObject
             {
                 ["sid"] = s.Sid,
@@ -187,7 +199,10 @@ public sealed class AdminMethods(
                 ["payment"] = s.PaymentState,
                 ["createdAt"] = s.CreatedAt.ToUnixTimeSeconds(),
                 ["expiresAt"] = s.ExpiresAt.ToUnixTimeSeconds(),
+                ["rxBytes"] = counted.BytesIn,
+                ["txBytes"] = counted.BytesOut,
             });
+        }
         return RpcResult.Ok(new JsonObject { ["sessions"] = list });
     }
 
@@ -202,7 +217,9 @@ public sealed class AdminMethods(
         var assignments = call.Params.StringList("set") ?? throw new RpcParamException("'set' is required");
         if (configPath is null)
             return RpcResult.Fail("The daemon runs without a config file (-f); nothing to save to");
-        var text = File.Exists(configPath) ? await File.ReadAllTextAsync(configPath, ct) : "";
+        using var held = await _configFile.EnterAsync(ct);
+        var before = await ReadConfigTextAsync(ct);
+        var text = before;
         foreach (var assignment in assignments)
         {
             var edit = ConfigEditor.Apply(text, assignment);
@@ -211,7 +228,66 @@ public sealed class AdminMethods(
             text = edit.Text;
         }
         await File.WriteAllTextAsync(configPath, text, ct);
-        return RpcResult.Ok(new JsonObject { ["saved"] = configPath, ["restartNeeded"] = true });
+
+        // What the edits changed: the keys the daemon applies at once are applied, the others wait for a restart.
+        var (old, now) = (IniDocument.Parse(before), IniDocument.Parse(text));
+        var changed = ConfigSchema.Keys.Where(k => old.Get(k.Section, k.Key) != now.Get(k.Section, k.Key)).ToList();
+        if (changed.FirstOrDefault(k => k.Name == SettingsView.PreferredGateway) is { } preferred)
+            autopilot.SetPreferred(SettingsView.PreferredGateways(now.Get(preferred.Section, preferred.Key) ?? ""));
+        return RpcResult.Ok(new JsonObject { ["saved"] = configPath, ["restartNeeded"] = changed.Any(k => !SettingsView.AppliesAtOnce(k)) });
+    }
+
+    private async Task<string> ReadConfigTextAsync(CancellationToken ct) =>
+        configPath is not null && File.Exists(configPath) ? await File.ReadAllTextAsync(configPath, ct) : "";
+
+    private async Task<JsonObject> SettingsAsync(CancellationToken ct)
+    {
+        var text = await ReadConfigTextAsync(ct);
+        return RpcResult.Ok(SettingsView.Describe(configPath, text, config with { Name = identity.Name }, autopilot.PreferredGateways));
+    }
+
+    /// <summary>Saves subscriber.preferredGateway (when the daemon has a config file) and applies it at once.</summary>
+    private async Task<JsonObject> SetPreferredAsync(RpcCall call, CancellationToken ct)
+    {
+        var value = (call.Params.String("gateway", 512) ?? "").Trim();
+        var key = SettingsView.Keys.Single(k => k.Name == SettingsView.PreferredGateway);
+        if (key.Validate(value) is { } problem)
+            return RpcResult.Fail(problem);
+        using var held = await _configFile.EnterAsync(ct);
+        if (configPath is not null)
+        {
+            var edit = ConfigEditor.Apply(await ReadConfigTextAsync(ct), $"{key.Name}={value}");
+            if (!edit.Ok)
+                return RpcResult.Fail(edit.Error!);
+            await File.WriteAllTextAsync(configPath, edit.Text, ct);
+        }
+        autopilot.SetPreferred(SettingsView.PreferredGateways(value));
+        return RpcResult.Ok(new JsonObject
+        {
+            ["preferred"] = new JsonArray([.. autopilot.PreferredGateways.Select(p => (JsonNode)p)]),
+            ["saved"] = configPath,
+        });
+    }
+
+    /// <summary>Stored quality samples of the last minutes (default 10), of one gateway or all, oldest first.</summary>
+    private async Task<JsonObject> QualityHistoryAsync(RpcCall call, CancellationToken ct)
+    {
+        var id = call.Params.String("gateway", QualitySample.MaxGatewayLength) is { Length: > 0 } named ? named : null;
+        var since = time.GetUtcNow() - TimeSpan.FromMinutes(call.Params.Int("minutes", 1, MaxHistoryMinutes) ?? 10);
+        IReadOnlyDictionary<string, IReadOnlyList<QualitySample>> found = id is null
+            ? await store.RecentQualityAsync(since, ct)
+            : new Dictionary<string, IReadOnlyList<QualitySample>> { [id] = await store.QualityHistoryAsync(id, null, since, ct) };
+        var samples = new JsonObject();
+        foreach (var (gatewayId, list) in found)
+            samples[gatewayId] = new JsonArray([.. list.Select(q => (JsonNode)new JsonObject
+            {
+                ["at"] = q.At.ToUnixTimeMilliseconds(),
+                ["path"] = q.Path,
+                ["rttMs"] = q.RttMs is { } rtt ? Math.Round(rtt, 2) : null,
+                ["loss"] = Math.Round(q.Loss, 4),
+                ["probes"] = q.Probes,
+            })]);
+        return RpcResult.Ok(new JsonObject { ["samples"] = samples });
     }
 
     private static JsonObject Describe(GatewayRecord g) => new()

@@ -19,7 +19,15 @@ public sealed class RpcDispatcher(IEnumerable<RpcMethod> methods, Func<IPAddress
     public IReadOnlyCollection<string> MethodNames => _methods.Keys;
 
     /// <summary>The response body, or null for a notification.</summary>
-    public async ValueTask<byte[]?> HandleAsync(ReadOnlyMemory<byte> body, IPAddress caller, IPAddress local, CancellationToken ct)
+    public ValueTask<byte[]?> HandleAsync(ReadOnlyMemory<byte> body, IPAddress caller, IPAddress local, CancellationToken ct) =>
+        HandleAsync(body, caller, local, adminRefusal: null, ct);
+
+    /// <summary>
+    /// The response body, or null for a notification. With <paramref name="adminRefusal"/> (why the
+    /// request may not use admin methods whatever its address: a browser request from another site, see
+    /// Web.BrowserRequestCheck) admin methods answer "Permission denied" as to an unauthorized address.
+    /// </summary>
+    public async ValueTask<byte[]?> HandleAsync(ReadOnlyMemory<byte> body, IPAddress caller, IPAddress local, string? adminRefusal, CancellationToken ct)
     {
         if (caller.IsIPv4MappedToIPv6)
             caller = caller.MapToIPv4();
@@ -40,6 +48,11 @@ public sealed class RpcDispatcher(IEnumerable<RpcMethod> methods, Func<IPAddress
         if (method.Admin && !isAuthorized(caller))
         {
             log.LogWarning("Refused admin method {Method} from {Caller}", method.Name, caller);
+            result = RpcResult.Fail(PermissionDenied);
+        }
+        else if (method.Admin && adminRefusal is not null)
+        {
+            log.LogWarning("Refused admin method {Method} from {Caller}: {Reason}", method.Name, caller, adminRefusal);
             result = RpcResult.Fail(PermissionDenied);
         }
         else

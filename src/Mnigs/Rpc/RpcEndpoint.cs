@@ -2,7 +2,10 @@ using System.Net;
 
 namespace Mnigs.Rpc;
 
-/// <summary>Serves the dispatcher at POST /jsonrpc with a bounded body.</summary>
+/// <summary>
+/// Serves the dispatcher at POST /jsonrpc with a bounded body. Admin methods are also refused to
+/// requests that <see cref="Web.BrowserRequestCheck"/> refuses (cross-site, DNS rebinding).
+/// </summary>
 public static class RpcEndpoint
 {
     public const int MaxBodyBytes = 64 * 1024;
@@ -32,7 +35,8 @@ public static class RpcEndpoint
                 return;
             }
 
-            var response = await dispatcher.HandleAsync(body, caller, http.Connection.LocalIpAddress ?? IPAddress.None, ct);
+            var response = await dispatcher.HandleAsync(body, caller, http.Connection.LocalIpAddress ?? IPAddress.None,
+                Web.BrowserRequestCheck.Refusal(http.Request), ct);
             if (response is null)
             {
                 http.Response.StatusCode = StatusCodes.Status204NoContent;

@@ -86,6 +86,7 @@ internal sealed class DaemonRig : IAsyncDisposable
     public SubscriberService Subscriber { get; private set; } = null!;
     public Autopilot Autopilot { get; private set; } = null!;
     public KnownGateways Known { get; private set; } = null!;
+    public SessionTraffic Traffic { get; private set; } = null!;
 
     /// <summary>Answers the autopilot's probes as the test says (unknown targets miss); survives a restart.</summary>
     public FakeProber Prober { get; }
@@ -171,9 +172,12 @@ internal sealed class DaemonRig : IAsyncDisposable
         Autopilot = new Autopilot(config, Subscriber, Known.ListAsync, Known.WithdrawnSince, Prober, null, null, hooks, Clock, new Random(7),
             NullLogger<Autopilot>.Instance);
 
+        Traffic = new SessionTraffic(Gateway, tunnels, Platform, Store, NullLogger<SessionTraffic>.Instance);
+        await Traffic.LoadAsync(CancellationToken.None);
+
         var admin = new AdminMethods(Identity, config, ConfigPath, Networks, tunnels, () => facts, Gateway, Subscriber, Autopilot, Scanner, Directory,
             Known, Store, Clock, _stopping.Token,
-            new GatewayTester(Subscriber, Known, Prober, rpc, null, Clock, NullLogger<GatewayTester>.Instance));
+            new GatewayTester(Subscriber, Known, Prober, rpc, null, Clock, NullLogger<GatewayTester>.Instance), Traffic);
         var authorized = config.AuthorizedNetworks;
         Dispatcher = new RpcDispatcher(PublicMethods.For(Gateway, Networks, Directory).Concat(admin.Methods),
             caller => authorized.Any(n => n.Contains(caller)), NullLogger<RpcDispatcher>.Instance);
