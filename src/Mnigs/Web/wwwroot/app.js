@@ -74,20 +74,31 @@ function replaceIfChanged(el, key, build) {
   el.replaceChildren(...build());
 }
 
-/** Puts a spinner and a label into a button while an action runs. */
+/**
+ * Puts a spinner and a label into a button while an action runs. The button stays focusable (a disabled
+ * button would drop the keyboard focus) but ignores clicks: see the capture listener below.
+ */
 function busyButton(btn, busy, label) {
   if (busy) {
     if (!btn.dataset.label) btn.dataset.label = btn.textContent;
-    btn.disabled = true;
+    btn.setAttribute('aria-disabled', 'true');
     btn.setAttribute('aria-busy', 'true');
     btn.replaceChildren(h('span', {class: 'spinner', 'aria-hidden': 'true'}), label);
   } else if (btn.dataset.label) {
-    btn.disabled = false;
+    btn.removeAttribute('aria-disabled');
     btn.removeAttribute('aria-busy');
     btn.textContent = btn.dataset.label;
     delete btn.dataset.label;
   }
 }
+
+document.addEventListener('click', (e) => {
+  const busy = e.target instanceof Element && e.target.closest('button[aria-busy="true"]');
+  if (busy) {
+    e.preventDefault();
+    e.stopImmediatePropagation();
+  }
+}, true);
 
 // ---------------------------------------------------------------------------------------------
 // Formatting
@@ -367,7 +378,7 @@ function rttChartOptions() {
       {stroke: muted, grid: {stroke: grid}, ticks: {stroke: grid}, space: 70, incrs: [60, 120, 300, 600],
         values: (u, vals) => vals.map((v) => new Date(v * 1000).toLocaleTimeString([], {hour: '2-digit', minute: '2-digit'}))},
       {scale: 'ms', stroke: muted, grid: {stroke: grid}, ticks: {stroke: grid}, size: 60, values: (u, vals) => vals.map((v) => `${v} ms`)},
-      {scale: 'pct', side: 1, stroke: muted, grid: {show: false}, ticks: {stroke: grid}, size: 50, values: (u, vals) => vals.map((v) => `${v} %`)},
+      {scale: 'pct', side: 1, stroke: muted, grid: {show: false}, ticks: {stroke: grid}, size: 58, values: (u, vals) => vals.map((v) => `${v} %`)},
     ],
     series: [
       {},
@@ -429,12 +440,16 @@ function isConnectedTo(g) {
   return addressesOf(g).has(conn.gateway);
 }
 
+/** Whether one entry of the preferred list (a name, node id or address) names this gateway. */
+function namesGateway(p, g) {
+  return p === g.id || (!!g.name && p.toLowerCase() === g.name.toLowerCase()) || addressesOf(g).has(p);
+}
+
 function isPreferred(g) {
-  const view = autopilotView(g);
-  if (view && typeof view.preferred === 'boolean') return view.preferred;
   const preferred = state.status?.subscriber?.autopilot?.preferred || [];
-  const addrs = addressesOf(g);
-  return preferred.some((p) => p === g.id || (g.name && p.toLowerCase() === g.name.toLowerCase()) || addrs.has(p));
+  if (preferred.some((p) => namesGateway(p, g))) return true;
+  // An entry in a form not recognised here: the autopilot's own flag decides.
+  return preferred.length > 0 && autopilotView(g)?.preferred === true;
 }
 
 /** How setPreferred names a gateway: its name when unique among the known gateways, else its id or address. */
@@ -750,6 +765,8 @@ function renderGateways() {
     + (conn ? ` · connected to ${conn.gatewayName || conn.gateway}` : ' · not connected')
     + (state.gatewaysError ? ` · last update failed: ${state.gatewaysError}` : ''));
   show($('gw-empty'), list.length === 0);
+  const testAllBtn = $('gw-test-all');
+  if (!testAllBtn.getAttribute('aria-busy')) testAllBtn.disabled = list.length === 0;
 
   const seen = new Set();
   const ordered = [];
@@ -993,9 +1010,11 @@ async function gatewayPrefer(key) {
   busyButton(row.prefer, true, 'Saving…');
   updateGatewayRow(row, g);
   try {
-    await rpc('setPreferred', {gateway: was ? '' : preferName(g)}, 30000);
+    // Preferring one gateway replaces the list; no longer preferring it keeps the others.
+    const others = (state.status?.subscriber?.autopilot?.preferred || []).filter((p) => !namesGateway(p, g));
+    await rpc('setPreferred', {gateway: was ? others.join(', ') : preferName(g)}, 30000);
     rowActions.set(key, {kind: 'done', ok: true, at: Date.now(), message: was
-      ? 'No gateway is preferred now: the autopilot picks by loss and round-trip time (saved in the settings).'
+      ? `${label} is no longer preferred: the autopilot ranks it by loss and round-trip time (saved in the settings).`
       : `${label} is preferred: the traffic goes through it whenever it is healthy (saved in the settings).`});
   } catch (e) {
     rowActions.set(key, {kind: 'done', ok: false, message: `Could not change the preferred gateway: ${e.message}`});
@@ -1202,6 +1221,16 @@ function drawGraph(scan) {
       place();
     }));
 
+  const neighbours = new Map(nodes.map((n) => [n.id, []]));
+  for (const l of links) {
+    neighbours.get(l.source.id).push(l.target.name || l.target.id);
+    neighbours.get(l.target.id).push(l.source.name || l.source.id);
+  }
+  const order = {self: 0, gateway: 1, node: 2};
+  $('host-list-items').replaceChildren(...[...nodes].sort((a, b) => order[a.kind] - order[b.kind]).map((n) =>
+    h('li', {text: `${n.name || '(no name)'} (${n.id}): ${KIND_TEXT[n.kind]}${n.answered === false && n.kind !== 'self' ? ', no Mnigs daemon answered' : ''}`
+      + `; linked to ${neighbours.get(n.id).join(', ') || 'nothing'}`})));
+
   const fresh = graph.scanId === null;
   graph.scanId = scan.scanId;
   if (fresh || netScanPending) fitGraph();
@@ -1228,9 +1257,11 @@ function renderNetwork() {
     setText($('graph-empty-text'), noScan ? 'No scan has completed yet — scan the mesh to draw its map.' : `Cannot load the last scan: ${state.scanError}`);
     show(empty, true);
     setText($('net-summary'), '');
+    show($('host-list'), false);
     return;
   }
   show(empty, (scan.hosts || []).length === 0);
+  show($('host-list'), (scan.hosts || []).length > 0);
   if ((scan.hosts || []).length === 0) setText($('graph-empty-text'), 'The last scan found no host in the mesh.');
   const gateways = (scan.hosts || []).filter((x) => x.kind === 'gateway').length;
   const took = scan.finishedAt && scan.startedAt ? ` in ${((scan.finishedAt - scan.startedAt) / 1000).toFixed(1)} s` : '';
