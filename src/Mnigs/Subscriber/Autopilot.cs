@@ -299,12 +299,8 @@ public sealed class Autopilot : IAsyncDisposable
                 if (moved)
                     CountMove(decision, active, started);
                 break;
-            // Nowhere to go: a tunnel that stopped answering is taken away (the host falls back to its
-            // own routes); one whose gateway merely stopped renewing still carries traffic and stays.
-            case DecisionKind.NoneAvailable when active is not null && activeDown && Track(Key(active)).DownReason == DownReason.MissedProbes:
-                _backoff.Failed(Key(active), _time.GetUtcNow());
-                await _subscriber.CloseAsync(active.Sid, ct);
-                break;
+            // Nowhere to go: the dead tunnel stays. The gateway may come back (a crashed daemon restarts
+            // with its sessions), and then the same tunnel and addresses carry on; its lease still ends it.
         }
     }
 

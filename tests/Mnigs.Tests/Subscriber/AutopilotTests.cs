@@ -346,12 +346,21 @@ public sealed class AutopilotTests : IAsyncLifetime
         Assert.True(_sub.Autopilot.Online);
         await WaitUntil(() => File.Exists(log) && File.ReadAllText(log).Contains("onGoingOnline fd00::1"));
 
-        // The only gateway dies: nowhere to go, so the node is offline (and says so).
+        // The only gateway stops answering: nowhere to go, so the node is offline (and says so).
+        var sid = _sub.Subscriber.Current!.Sid;
         Silence(MeshA, TunnelA);
         await Run(TimeSpan.FromSeconds(2));
         Assert.False(_sub.Autopilot.Online);
         await WaitUntil(() => File.ReadAllText(log).Contains("onGoingOffline"));
         Assert.Equal(["onGoingOnline fd00::1"], File.ReadAllLines(log).Where(l => l.StartsWith("onGoingOnline", StringComparison.Ordinal)));
+
+        // Its tunnel stays, so when the gateway comes back (a restart with its sessions) the same session carries on.
+        Assert.Equal(sid, _sub.Subscriber.Current?.Sid);
+        Answer(MeshA, TunnelA, 5);
+        await Run(TimeSpan.FromSeconds(2));
+        Assert.True(_sub.Autopilot.Online);
+        Assert.Equal(sid, _sub.Subscriber.Current?.Sid);
+        await WaitUntil(() => File.ReadAllLines(log).Count(l => l.StartsWith("onGoingOnline", StringComparison.Ordinal)) == 2);
     }
 
     private static async Task WaitUntil(Func<bool> condition)
