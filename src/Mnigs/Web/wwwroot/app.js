@@ -1137,8 +1137,44 @@ function fitGraph() {
 
 const KIND_TEXT = {self: 'this node', gateway: 'gateway', node: 'mesh node'};
 
+// One host per node: a node on several networks (babel's IPv4 and IPv6, Yggdrasil) is listed once per
+// address by the scan but is one machine; hosts with the same node id merge, under their IPv4 address.
+function mergeHosts(scan) {
+  const alias = new Map();
+  const merged = [];
+  const byId = new Map();
+  const isV4 = (a) => /^\d+\.\d+\.\d+\.\d+$/.test(a);
+  for (const h0 of scan.hosts || []) {
+    if (!h0.address || alias.has(h0.address)) continue;
+    // This node's own addresses are all "self", whether or not the scan named its id.
+    const same = h0.kind === 'self' ? merged.find((x) => x.kind === 'self') : h0.id ? byId.get(h0.id) : null;
+    if (same) {
+      same.addresses.push(h0.address);
+      if (isV4(h0.address) && !isV4(same.address)) same.address = h0.address;
+      if (h0.kind === 'gateway' || h0.kind === 'self') same.kind = h0.kind;
+      continue;
+    }
+    const host = {...h0, addresses: [h0.address]};
+    if (h0.id) byId.set(h0.id, host);
+    merged.push(host);
+  }
+  for (const host of merged) for (const a of host.addresses) alias.set(a, host.address);
+  const seen = new Set();
+  const links = [];
+  for (const l of scan.links || []) {
+    const a = alias.get(l.a) ?? l.a;
+    const b = alias.get(l.b) ?? l.b;
+    const key = a < b ? `${a} ${b}` : `${b} ${a}`;
+    if (a === b || seen.has(key)) continue;
+    seen.add(key);
+    links.push({a, b, network: l.network});
+  }
+  return {hosts: merged, links};
+}
+
 function drawGraph(scan) {
-  const hosts = scan.hosts || [];
+  const merged = mergeHosts(scan);
+  const hosts = merged.hosts;
   const byAddress = new Map();
   const nodes = [];
   const addNode = (h0) => {
@@ -1151,9 +1187,9 @@ function drawGraph(scan) {
   };
   for (const host of hosts) if (host.address && !byAddress.has(host.address)) addNode(host);
   const links = [];
-  for (const l of scan.links || []) {
+  for (const l of merged.links) {
     for (const end of [l.a, l.b]) if (!byAddress.has(end)) addNode({address: end, kind: 'node', answered: false, name: ''});
-    if (l.a !== l.b) links.push({source: l.a, target: l.b, network: l.network});
+    links.push({source: l.a, target: l.b, network: l.network});
   }
   // Lay out (a static layout: nodes only move when dragged).
   const sim = d3.forceSimulation(nodes)
@@ -1187,9 +1223,9 @@ function drawGraph(scan) {
   });
 
   const nodeEls = nodes.map((n) => {
-    const g = s('g', {class: 'graph-node', 'data-testid': 'graph-node', 'data-address': n.id, 'data-kind': n.kind});
+    const g = s('g', {class: 'graph-node', 'data-testid': 'graph-node', 'data-address': n.id, 'data-addresses': (n.addresses || [n.id]).join(' '), 'data-kind': n.kind});
     const title = s('title');
-    title.textContent = `${n.name || '(no name)'} — ${n.id}\n${KIND_TEXT[n.kind]}${n.answered === false ? ', no Mnigs daemon answered' : ''}`;
+    title.textContent = `${n.name || '(no name)'} — ${(n.addresses || [n.id]).join(', ')}\n${KIND_TEXT[n.kind]}${n.answered === false ? ', no Mnigs daemon answered' : ''}`;
     g.append(title);
     const silent = n.answered === false && n.kind !== 'self' ? ' silent' : '';
     if (n.kind === 'gateway') g.append(s('path', {class: `shape-gateway${silent}`, d: 'M0,-13L13,0L0,13L-13,0Z'}));
@@ -1260,13 +1296,14 @@ function renderNetwork() {
     show($('host-list'), false);
     return;
   }
-  show(empty, (scan.hosts || []).length === 0);
-  show($('host-list'), (scan.hosts || []).length > 0);
-  if ((scan.hosts || []).length === 0) setText($('graph-empty-text'), 'The last scan found no host in the mesh.');
-  const gateways = (scan.hosts || []).filter((x) => x.kind === 'gateway').length;
+  const merged = mergeHosts(scan);
+  show(empty, merged.hosts.length === 0);
+  show($('host-list'), merged.hosts.length > 0);
+  if (merged.hosts.length === 0) setText($('graph-empty-text'), 'The last scan found no host in the mesh.');
+  const gateways = merged.hosts.filter((x) => x.kind === 'gateway').length;
   const took = scan.finishedAt && scan.startedAt ? ` in ${((scan.finishedAt - scan.startedAt) / 1000).toFixed(1)} s` : '';
-  setText($('net-summary'), `Last scan ${fmtAgo(scan.finishedAt / 1000)}${took}: ${plural((scan.hosts || []).length, 'host')}, `
-    + `${plural(scan.nodes ?? 0, 'Mnigs daemon')}, ${plural(gateways, 'gateway')}, ${plural((scan.links || []).length, 'link')}.`
+  setText($('net-summary'), `Last scan ${fmtAgo(scan.finishedAt / 1000)}${took}: ${plural(merged.hosts.length, 'host')}, `
+    + `${plural(scan.nodes ?? 0, 'Mnigs daemon')}, ${plural(gateways, 'gateway')}, ${plural(merged.links.length, 'link')}.`
     + (state.scanError ? ` (Update failed: ${state.scanError})` : ''));
   if (scan.scanId !== graph.scanId) drawGraph(scan);
   if (graph.needsFit) fitGraph();
