@@ -279,6 +279,9 @@ public sealed class Autopilot : IAsyncDisposable
 
     private async Task CarryOutAsync(SelectionDecision decision, Connection? active, bool activeDown, CancellationToken ct)
     {
+        // NoneAvailable does nothing: a dead tunnel with nowhere to go stays. The gateway may come back
+        // (a crashed daemon restarts with its sessions) and the same tunnel and addresses carry on; its
+        // lease still ends it.
         switch (decision.Kind)
         {
             case DecisionKind.Connect or DecisionKind.SwitchTo or DecisionKind.Failover:
@@ -299,8 +302,6 @@ public sealed class Autopilot : IAsyncDisposable
                 if (moved)
                     CountMove(decision, active, started);
                 break;
-            // Nowhere to go: the dead tunnel stays. The gateway may come back (a crashed daemon restarts
-            // with its sessions), and then the same tunnel and addresses carry on; its lease still ends it.
         }
     }
 
