@@ -8,24 +8,16 @@ sends an echo request to HOST every 2 ms, whether or not a route exists yet (sen
 "network unreachable" are ignored), and stops at the first matching reply. Prints one line:
 "reply_s=SECONDS command_s=SECONDS rc=EXIT" (reply_s is empty when no reply came in TIMEOUT s).
 """
-import os, select, socket, struct, subprocess, sys, time
+import os, select, subprocess, sys, time
 
-
-def checksum(data: bytes) -> int:
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    s = (s >> 16) + (s & 0xFFFF)
-    s += s >> 16
-    return ~s & 0xFFFF
+import echo
 
 
 def main() -> int:
     host, timeout = sys.argv[1], float(sys.argv[2])
     command = sys.argv[sys.argv.index("--") + 1:]
     ident = os.getpid() & 0xFFFF
-    sock = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
-    sock.setblocking(False)
+    sock = echo.open_socket()
 
     start = time.monotonic()
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -36,22 +28,13 @@ def main() -> int:
         now = time.monotonic()
         if now >= next_send:
             seq = (seq + 1) & 0xFFFF
-            header = struct.pack("!BBHHH", 8, 0, 0, ident, seq)
-            payload = struct.pack("!d", now)
-            packet = struct.pack("!BBHHH", 8, 0, checksum(header + payload), ident, seq) + payload
-            try:
-                sock.sendto(packet, (host, 0))
-            except OSError:
-                pass  # no route yet
+            echo.send(sock, host, ident, seq, now)
             next_send = now + 0.002
         if command_s is None and proc.poll() is not None:
             command_s = time.monotonic() - start
         readable, _, _ = select.select([sock], [], [], max(0.0, min(next_send - time.monotonic(), 0.002)))
         if readable:
-            data, addr = sock.recvfrom(2048)
-            ihl = (data[0] & 0x0F) * 4
-            icmp_type, _, _, rid, _ = struct.unpack("!BBHHH", data[ihl:ihl + 8])
-            if icmp_type == 0 and rid == ident and addr[0] == host:
+            if echo.receive(sock, host, ident) is not None:
                 reply_s = time.monotonic() - start
                 break
     rc = proc.wait()

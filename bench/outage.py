@@ -10,26 +10,18 @@ replies to resume. Prints one line:
 COMMAND started to the first reply received after it (empty when replies did not resume within
 TIMEOUT s), lost the requests sent in between that were never answered.
 """
-import os, select, socket, struct, subprocess, sys, time
+import os, select, subprocess, sys, time
+
+import echo
 
 INTERVAL = 0.005
-
-
-def checksum(data: bytes) -> int:
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    s = (s >> 16) + (s & 0xFFFF)
-    s += s >> 16
-    return ~s & 0xFFFF
 
 
 def main() -> int:
     host, timeout = sys.argv[1], float(sys.argv[2])
     command = sys.argv[sys.argv.index("--") + 1:]
     ident = os.getpid() & 0xFFFF
-    sock = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
-    sock.setblocking(False)
+    sock = echo.open_socket()
 
     start = time.monotonic()
     sent = {}            # seq -> send time
@@ -55,23 +47,15 @@ def main() -> int:
             break
         if now >= next_send:
             seq = (seq + 1) & 0xFFFF
-            header = struct.pack("!BBHHH", 8, 0, 0, ident, seq)
-            payload = struct.pack("!d", now)
-            packet = struct.pack("!BBHHH", 8, 0, checksum(header + payload), ident, seq) + payload
-            try:
-                sock.sendto(packet, (host, 0))
+            if echo.send(sock, host, ident, seq, now):
                 sent[seq] = now
-            except OSError:
-                pass  # no route for a moment
             next_send = now + INTERVAL
         readable, _, _ = select.select([sock], [], [], max(0.0, min(next_send - time.monotonic(), INTERVAL)))
         if not readable:
             continue
-        data, addr = sock.recvfrom(2048)
+        rseq = echo.receive(sock, host, ident)
         received = time.monotonic()
-        ihl = (data[0] & 0x0F) * 4
-        icmp_type, _, _, rid, rseq = struct.unpack("!BBHHH", data[ihl:ihl + 8])
-        if icmp_type != 0 or rid != ident or addr[0] != host or rseq not in sent:
+        if rseq is None or rseq not in sent:
             continue
         answered.add(rseq)
         if broke_at is None:

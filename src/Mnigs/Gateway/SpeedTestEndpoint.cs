@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using Mnigs.Rpc;
 
 namespace Mnigs.Gateway;
 
@@ -21,10 +22,7 @@ public static class SpeedTestEndpoint
         app.MapGet("/speedtest", async (HttpContext http) =>
         {
             var ct = http.RequestAborted;
-            var caller = http.Connection.RemoteIpAddress ?? IPAddress.None;
-            // A dual-stack listener sees IPv4 callers as ::ffff:a.b.c.d; the session book holds plain IPv4.
-            if (caller.IsIPv4MappedToIPv6)
-                caller = caller.MapToIPv4();
+            var caller = CallerAddress.Of(http);
             if (!isSubscriber(caller))
             {
                 await Plain(http, StatusCodes.Status403Forbidden, Refusal, ct);

@@ -1,4 +1,5 @@
 using System.Net;
+using Mnigs.Rpc;
 
 namespace Mnigs.Metrics;
 
@@ -17,10 +18,7 @@ public static class MetricsEndpoint
         app.MapGet("/metrics", async (HttpContext http) =>
         {
             var ct = http.RequestAborted;
-            var caller = http.Connection.RemoteIpAddress ?? IPAddress.None;
-            // A dual-stack listener sees IPv4 callers as ::ffff:a.b.c.d; the authorized networks are written as IPv4.
-            if (caller.IsIPv4MappedToIPv6)
-                caller = caller.MapToIPv4();
+            var caller = CallerAddress.Of(http);
             if (!authorized(caller))
             {
                 http.Response.StatusCode = StatusCodes.Status403Forbidden;

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using Mnigs.Rpc;
 
 namespace Mnigs.Web;
 
@@ -33,10 +34,7 @@ public static class WebUiEndpoint
         response.Headers.XFrameOptions = "DENY";
         response.Headers["Referrer-Policy"] = "no-referrer";
 
-        var caller = http.Connection.RemoteIpAddress ?? IPAddress.None;
-        // A dual-stack listener sees IPv4 callers as ::ffff:a.b.c.d; the authorized networks are written as IPv4.
-        if (caller.IsIPv4MappedToIPv6)
-            caller = caller.MapToIPv4();
+        var caller = CallerAddress.Of(http);
         if (!authorized(caller))
         {
             await PageAsync(http, StatusCodes.Status403Forbidden, "Not authorized",
