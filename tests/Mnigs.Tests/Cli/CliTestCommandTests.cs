@@ -111,23 +111,6 @@ public sealed class CliTestCommandTests : IDisposable
     }
 
     /// <summary>The daemon's admin API on a real Kestrel at 127.0.0.1, where the CLI looks for it.</summary>
-    private static async Task<Daemon> ServeAsync(RpcDispatcher dispatcher)
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        app.MapJsonRpc(dispatcher);
-        await app.StartAsync();
-        return new Daemon(app, new Uri(app.Urls.Single()).Port);
-    }
-
-    private sealed record Daemon(WebApplication App, int Port) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync()
-        {
-            await App.StopAsync();
-            await App.DisposeAsync();
-        }
-    }
+    private static Task<KestrelServer> ServeAsync(RpcDispatcher dispatcher) =>
+        KestrelServer.StartAsync(app => app.MapJsonRpc(dispatcher));
 }

@@ -6,6 +6,8 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Logging;
 using Mnigs.Gateway;
 
+using Mnigs.Tests.TestSupport;
+
 namespace Mnigs.Tests.Gateway;
 
 /// <summary>GET /speedtest over real HTTP on loopback: zeros for the gateway's subscribers, nothing for anyone else.</summary>
@@ -93,30 +95,10 @@ public sealed class SpeedTestEndpointTests
         Assert.Equal(AddressFamily.InterNetwork, asked.AddressFamily);
     }
 
-    /// <summary>A real Kestrel on a free port, with only /speedtest mapped; the client talks to it over 127.0.0.1.</summary>
-    private async Task<Server> StartAsync(IPAddress listen, Func<IPAddress, bool> isSubscriber)
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(listen, 0));
-        var app = builder.Build();
-        app.MapSpeedTest(ip =>
+    private Task<KestrelServer> StartAsync(IPAddress listen, Func<IPAddress, bool> isSubscriber) =>
+        KestrelServer.StartAsync(app => app.MapSpeedTest(ip =>
         {
             _askedAbout.Enqueue(ip);
             return isSubscriber(ip);
-        });
-        await app.StartAsync();
-        var port = new Uri(app.Urls.Single().Replace("[::]", "localhost", StringComparison.Ordinal)).Port;
-        return new Server(app, new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") });
-    }
-
-    private sealed record Server(WebApplication App, HttpClient Client) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync()
-        {
-            Client.Dispose();
-            await App.StopAsync();
-            await App.DisposeAsync();
-        }
-    }
+        }), listen);
 }

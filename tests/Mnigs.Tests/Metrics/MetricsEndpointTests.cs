@@ -6,6 +6,8 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Logging;
 using Mnigs.Metrics;
 
+using Mnigs.Tests.TestSupport;
+
 namespace Mnigs.Tests.Metrics;
 
 /// <summary>GET /metrics over real HTTP on loopback, as a Prometheus scraper (or a curious mesh peer) reaches it.</summary>
@@ -70,31 +72,10 @@ public sealed class MetricsEndpointTests
         Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
     }
 
-    /// <summary>A real Kestrel on a free port, with only /metrics mapped; the client talks to it over 127.0.0.1.</summary>
-    private async Task<Server> StartAsync(IPAddress listen, Func<IPAddress, bool> authorized)
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(listen, 0));
-        var app = builder.Build();
-        app.MapMetrics(_metrics, ip =>
+    private Task<KestrelServer> StartAsync(IPAddress listen, Func<IPAddress, bool> authorized) =>
+        KestrelServer.StartAsync(app => app.MapMetrics(_metrics, ip =>
         {
             _askedAbout.Enqueue(ip);
             return authorized(ip);
-        });
-        await app.StartAsync();
-        var address = app.Urls.Single();
-        var port = new Uri(address.Replace("[::]", "localhost", StringComparison.Ordinal)).Port;
-        return new Server(app, new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") });
-    }
-
-    private sealed record Server(WebApplication App, HttpClient Client) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync()
-        {
-            Client.Dispose();
-            await App.StopAsync();
-            await App.DisposeAsync();
-        }
-    }
+        }), listen);
 }

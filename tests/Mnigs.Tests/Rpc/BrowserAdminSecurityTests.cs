@@ -19,28 +19,17 @@ namespace Mnigs.Tests.Rpc;
 public sealed class BrowserAdminSecurityTests : IAsyncLifetime
 {
     private DaemonRig _rig = null!;
-    private WebApplication _app = null!;
-    private HttpClient _http = null!;
-    private int _port;
+    private KestrelServer _server = null!;
 
     public async Task InitializeAsync()
     {
         _rig = await DaemonRig.StartAsync();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        _app = builder.Build();
-        _app.MapJsonRpc(_rig.Dispatcher);
-        await _app.StartAsync();
-        _port = new Uri(_app.Urls.Single()).Port;
-        _http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_port}") };
+        _server = await KestrelServer.StartAsync(app => app.MapJsonRpc(_rig.Dispatcher));
     }
 
     public async Task DisposeAsync()
     {
-        _http.Dispose();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        await _server.DisposeAsync();
         await _rig.DisposeAsync();
     }
 
@@ -90,7 +79,7 @@ public sealed class BrowserAdminSecurityTests : IAsyncLifetime
     [Fact]
     public async Task The_CLI_calling_127_0_0_1_is_unaffected()
     {
-        var client = new AdminClient(new RpcClient(_http), RpcClient.EndpointOf(IPAddress.Loopback, _port));
+        var client = new AdminClient(new RpcClient(_server.Client), RpcClient.EndpointOf(IPAddress.Loopback, _server.Port));
 
         var status = await client.CallAsync("status", null, CancellationToken.None);
 
@@ -99,7 +88,7 @@ public sealed class BrowserAdminSecurityTests : IAsyncLifetime
 
     private async Task<JsonObject> PostAsync(string method, string host, string? origin, JsonObject? parameters = null)
     {
-        var port = _port.ToString(CultureInfo.InvariantCulture);
+        var port = _server.Port.ToString(CultureInfo.InvariantCulture);
         using var request = new HttpRequestMessage(HttpMethod.Post, "/jsonrpc")
         {
             Content = new ByteArrayContent(RpcWire.Request(method, parameters)),
@@ -108,7 +97,7 @@ public sealed class BrowserAdminSecurityTests : IAsyncLifetime
         request.Headers.Host = host.Replace("{port}", port, StringComparison.Ordinal);
         if (origin is not null)
             request.Headers.Add("Origin", origin.Replace("{port}", port, StringComparison.Ordinal));
-        using var response = await _http.SendAsync(request);
+        using var response = await _server.Client.SendAsync(request);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return RpcWire.Result(Encoding.UTF8.GetBytes(await response.Content.ReadAsStringAsync()));
     }

@@ -5,6 +5,8 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Logging;
 using Mnigs.Web;
 
+using Mnigs.Tests.TestSupport;
+
 namespace Mnigs.Tests.Web;
 
 /// <summary>The web UI's files over real HTTP on loopback, as a browser on the node (or a stranger) gets them.</summary>
@@ -166,26 +168,6 @@ public sealed class WebUiEndpointTests
     private static string? Header(HttpResponseMessage response, string name) =>
         response.Headers.TryGetValues(name, out var values) ? string.Join(", ", values) : null;
 
-    /// <summary>A real Kestrel on a free loopback port with only the UI mapped.</summary>
-    private static async Task<Server> StartAsync(Func<IPAddress, bool> authorized)
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        app.MapWebUi(authorized);
-        await app.StartAsync();
-        var port = new Uri(app.Urls.Single()).Port;
-        return new Server(app, port, new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") });
-    }
-
-    private sealed record Server(WebApplication App, int Port, HttpClient Client) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync()
-        {
-            Client.Dispose();
-            await App.StopAsync();
-            await App.DisposeAsync();
-        }
-    }
+    private static Task<KestrelServer> StartAsync(Func<IPAddress, bool> authorized) =>
+        KestrelServer.StartAsync(app => app.MapWebUi(authorized));
 }
