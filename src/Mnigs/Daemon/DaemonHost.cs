@@ -240,27 +240,8 @@ public static class DaemonHost
         return pools;
     }
 
-    private static async Task Every(TimeSpan period, Func<CancellationToken, Task> action, ILogger log, CancellationToken stop)
-    {
-        using var timer = new PeriodicTimer(period);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stop))
-            {
-                try
-                {
-                    await action(stop);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    log.LogError(e, "Background task failed");
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
+    private static Task Every(TimeSpan period, Func<CancellationToken, Task> action, ILogger log, CancellationToken stop) =>
+        PeriodicLoop.RunAsync(period, action, log, "Background task", stop);
 
     /// <summary>Bootstrap from the neighbours at once, then one exchange round every directory.syncInterval seconds.</summary>
     private static async Task DirectoryRoundsAsync(MnigsConfig config, DirectoryService directory, ILogger log, CancellationToken stop)

@@ -620,27 +620,8 @@ public sealed class Autopilot : IAsyncDisposable
         }
     }
 
-    private async Task LoopAsync(TimeSpan period, Func<CancellationToken, Task> action, CancellationToken stop)
-    {
-        using var timer = new PeriodicTimer(period, _time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stop))
-            {
-                try
-                {
-                    await action(stop);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    _log.LogError(e, "Autopilot probe round failed");
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
+    private Task LoopAsync(TimeSpan period, Func<CancellationToken, Task> action, CancellationToken stop) =>
+        Daemon.PeriodicLoop.RunAsync(period, action, _log, "Autopilot round", stop, _time);
 
     public ValueTask DisposeAsync()
     {
