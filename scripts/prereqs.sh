@@ -22,6 +22,7 @@ iperf3 iperf3
 wrk wrk
 sqlite3 sqlite3
 yggdrasil yggdrasil
+batctl batctl
 chromium chromium
 LIST
     if ((${#need[@]})); then

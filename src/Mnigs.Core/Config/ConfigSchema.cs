@@ -67,6 +67,23 @@ public static class ConfigSchema
         Key("yggdrasil", "adminEndpoint", new ConfigValueKind<string>("unix:///path/to/socket or tcp://host:port", (string text, out string value, out string? hint) => { hint = null; value = text; return (text.StartsWith("unix:///", StringComparison.Ordinal) && text.Length > 8 || text.StartsWith("tcp://", StringComparison.Ordinal) && text.LastIndexOf(':') > 5) && !text.Any(char.IsControl); }),
             "unix:///var/run/yggdrasil.sock", "yggdrasil's admin socket, as its AdminListen setting says.", (c, v) => c with { YggdrasilAdminEndpoint = v }),
 
+        Key("cjdns", "enabled", Bool, "no", "Use the cjdns network, through cjdroute's admin interface.", (c, v) => c with { CjdnsEnabled = v }),
+        Key("cjdns", "config", AbsolutePath("the absolute path of cjdroute.conf").OrEmpty("", $"{Nothing}: use adminAddress, adminPort and adminPassword"), "", "cjdroute's config file, whose admin section gives the admin interface's address, port and password.", (c, v) => c with { CjdnsConfig = v }),
+        Key("cjdns", "adminAddress", Address(null), "127.0.0.1", "Address of cjdroute's admin interface (its admin.bind), when config is empty.", (c, v) => c with { CjdnsAdminAddress = v! }),
+        Key("cjdns", "adminPort", Whole(1, 65535), "11234", "UDP port of cjdroute's admin interface, when config is empty.", (c, v) => c with { CjdnsAdminPort = v }),
+        Key("cjdns", "adminPassword", new ConfigValueKind<string>("text without control characters", (string text, out string value, out string? hint) => { hint = null; value = text; return !text.Any(char.IsControl); }).OrEmpty("", "nothing for NONE, cjdroute's default"),
+            "", "Password of cjdroute's admin interface (its admin.password), when config is empty.", (c, v) => c with { CjdnsAdminPassword = v }),
+
+        Key("layer2", "enabled", Bool, "no", "Use the switched segment this node is on, with no routing protocol: neighbours found by mDNS and the neighbour table.", (c, v) => c with { Layer2Enabled = v }),
+        Key("layer2", "interface", InterfaceName.OrEmpty("", $"{Nothing}; required when layer2 is enabled (status says so)"), "", "The interface on the switched segment.", (c, v) => c with { Layer2Interface = v }),
+
+        Key("olsr", "enabled", Bool, "no", "Use the OLSR mesh, through olsrd's jsoninfo plugin.", (c, v) => c with { OlsrEnabled = v }),
+        Key("olsr", "jsoninfo", new ConfigValueKind<string>("an http:// URL such as http://127.0.0.1:9090", (string text, out string value, out string? hint) => { hint = null; value = text; return Uri.TryCreate(text, UriKind.Absolute, out var url) && url.Scheme == Uri.UriSchemeHttp && url.UserInfo.Length == 0 && url.Query.Length == 0 && url.Fragment.Length == 0 && !text.Any(char.IsControl); }),
+            "http://127.0.0.1:9090", "Base URL of olsrd's jsoninfo plugin (its port parameter; olsrd must accept this host).", (c, v) => c with { OlsrJsonInfo = v }),
+
+        Key("batman-adv", "enabled", Bool, "no", "Use the batman-adv mesh, through batctl (the kernel needs the batman-adv module).", (c, v) => c with { BatmanAdvEnabled = v }),
+        Key("batman-adv", "meshInterface", InterfaceName, "bat0", "batman-adv's mesh interface, the one that holds this node's mesh IP address.", (c, v) => c with { BatmanAdvMeshInterface = v }),
+
         Key("wireguard", "enabled", Bool, "yes", "Offer and use WireGuard tunnels.", (c, v) => c with { WireGuardEnabled = v }),
         Key("wireguard", "listenPort", Whole(1, 65535), "51820", "UDP port the gateway's WireGuard interface listens on.", (c, v) => c with { WireGuardListenPort = v }),
         Key("wireguard", "ipv4Subnet", Ipv4Subnet, "10.201.0.0/24", "IPv4 addresses handed to subscribers inside the tunnel.", (c, v) => c with { WireGuardIpv4Subnet = v }),

@@ -75,6 +75,30 @@ public sealed record MnigsConfig
     /// <summary>yggdrasil's AdminListen: unix:///path or tcp://host:port.</summary>
     public string YggdrasilAdminEndpoint { get; init; } = "unix:///var/run/yggdrasil.sock";
 
+    // [cjdns]
+    public bool CjdnsEnabled { get; init; }
+    /// <summary>cjdroute.conf, read for the admin interface's address, port and password; empty means the three keys below.</summary>
+    public string CjdnsConfig { get; init; } = "";
+    public IPAddress CjdnsAdminAddress { get; init; } = IPAddress.Loopback;
+    public int CjdnsAdminPort { get; init; } = 11234;
+    /// <summary>Empty means NONE, cjdroute's default. Never logged.</summary>
+    public string CjdnsAdminPassword { get; init; } = "";
+
+    // [layer2]
+    public bool Layer2Enabled { get; init; }
+    /// <summary>The interface on the switched segment; empty (the default) leaves layer2 unavailable, and status says so.</summary>
+    public string Layer2Interface { get; init; } = "";
+
+    // [olsr]
+    public bool OlsrEnabled { get; init; }
+    /// <summary>Base URL of olsrd's jsoninfo plugin.</summary>
+    public string OlsrJsonInfo { get; init; } = "http://127.0.0.1:9090";
+
+    // [batman-adv]
+    public bool BatmanAdvEnabled { get; init; }
+    /// <summary>batman-adv's mesh interface (the soft interface that carries IP), e.g. bat0.</summary>
+    public string BatmanAdvMeshInterface { get; init; } = "bat0";
+
     // [wireguard]
     public bool WireGuardEnabled { get; init; } = true;
     public int WireGuardListenPort { get; init; } = 51820;

@@ -79,7 +79,13 @@ public static class DaemonHost
         await platform.CleanupAsync(stop);
         var facts = await platform.ReadFactsAsync(stop);
 
-        var networks = new NetworkMonitor(NetworkAdapters(config, loggers), loggers.CreateLogger<NetworkMonitor>());
+        // [layer2]: one reader of the segment's interface, shared by the adapter and the mDNS agent (run with the loops below).
+        var segment = config.Layer2Enabled
+            ? new Networks.Layer2.SegmentReader(new ProcessCommandRunner(loggers.CreateLogger<ProcessCommandRunner>()), config.Layer2Interface)
+            : null;
+        var mdns = segment is null ? null : new Networks.Layer2.Mdns.MdnsAgent(segment, new(identity.NodeId, identity.Name, config.RpcPort),
+            TimeProvider.System, loggers.CreateLogger<Networks.Layer2.Mdns.MdnsAgent>());
+        var networks = new NetworkMonitor(NetworkAdapters(config, loggers, segment, mdns), loggers.CreateLogger<NetworkMonitor>());
         await networks.RefreshAsync(stop);
 
         var pools = Pools(config);
@@ -159,6 +165,7 @@ public static class DaemonHost
             Every(TimeSpan.FromSeconds(5), traffic.RefreshAsync, log, stop),
             PeriodicScansAsync(config, scanner, log, stop),
             DirectoryRoundsAsync(config, directory, log, stop),
+            mdns?.RunAsync(() => gateway.Serving, stop) ?? Task.CompletedTask,
             Every(TimeSpan.FromSeconds(5), async ct =>
             {
                 var before = gateway.Suites().Count;
@@ -219,7 +226,8 @@ public static class DaemonHost
         return 0;
     }
 
-    private static IReadOnlyList<INetworkAdapter> NetworkAdapters(MnigsConfig config, ILoggerFactory loggers)
+    private static IReadOnlyList<INetworkAdapter> NetworkAdapters(MnigsConfig config, ILoggerFactory loggers,
+        Networks.Layer2.SegmentReader? segment = null, Networks.Layer2.Mdns.MdnsAgent? mdns = null)
     {
         var list = new List<INetworkAdapter>();
         if (config.BabelEnabled)
@@ -227,6 +235,16 @@ public static class DaemonHost
         if (config.YggdrasilEnabled)
             list.Add(new Networks.Yggdrasil.YggdrasilAdapter(new Networks.Yggdrasil.YggdrasilOptions(config.YggdrasilAdminEndpoint),
                 loggers.CreateLogger<Networks.Yggdrasil.YggdrasilAdapter>()));
+        if (config.CjdnsEnabled)
+            list.Add(new Networks.Cjdns.CjdnsAdapter(new Networks.Cjdns.CjdnsOptions(config.CjdnsConfig, config.CjdnsAdminAddress, config.CjdnsAdminPort, config.CjdnsAdminPassword),
+                loggers.CreateLogger<Networks.Cjdns.CjdnsAdapter>()));
+        if (config.BatmanAdvEnabled)
+            list.Add(new Networks.BatmanAdv.BatmanAdvAdapter(new Networks.BatmanAdv.BatmanAdvOptions(config.BatmanAdvMeshInterface),
+                new ProcessCommandRunner(loggers.CreateLogger<ProcessCommandRunner>()), loggers.CreateLogger<Networks.BatmanAdv.BatmanAdvAdapter>()));
+        if (config.OlsrEnabled)
+            list.Add(new Networks.Olsr.OlsrAdapter(new Networks.Olsr.OlsrOptions(config.OlsrJsonInfo), loggers.CreateLogger<Networks.Olsr.OlsrAdapter>()));
+        if (config.Layer2Enabled && segment is not null && mdns is not null)
+            list.Add(new Networks.Layer2.Layer2Adapter(segment, mdns, loggers.CreateLogger<Networks.Layer2.Layer2Adapter>()));
         return list;
     }
 

@@ -51,7 +51,7 @@ public class ConfigSchemaTests
         Assert.Equal("Unknown key gateway.maxconection; did you mean gateway.maxConnections?",
             ConfigSchema.Validate("gateway", "maxconection", "5"));
         Assert.Equal("Unknown key gateway.colour", ConfigSchema.Validate("gateway", "colour", "5"));
-        Assert.StartsWith("Unknown key cjdns.enabled", ConfigSchema.Validate("cjdns", "enabled", "yes"));
+        Assert.StartsWith("Unknown key bmx7.enabled", ConfigSchema.Validate("bmx7", "enabled", "yes"));
     }
 
     [Fact]

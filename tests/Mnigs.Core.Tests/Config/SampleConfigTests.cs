@@ -38,7 +38,7 @@ public class SampleConfigTests
         var lines = text.Split('\n');
         for (var i = 0; i < lines.Length; i++)
         {
-            if (Regex.Match(lines[i], @"^\[(\w+)\]$") is { Success: true } header)
+            if (Regex.Match(lines[i], @"^\[([\w-]+)\]$") is { Success: true } header)
                 section = header.Groups[1].Value;
             else if (Regex.Match(lines[i], @"^(?:# )?(\w+) =(?: (.*))?$") is { Success: true } key)
                 keys.Add($"{section}.{key.Groups[1].Value}", (key.Groups[2].Value, i > 0 ? lines[i - 1] : ""));
