@@ -21,7 +21,7 @@ public static class StatusProblems
         foreach (var snapshot in networks.Snapshots.Values.Where(s => !s.Health.Available))
             problems.Add(snapshot.Health.Message);
         if (networks.Snapshots.Count == 0)
-            problems.Add("No mesh network is enabled: set enabled = yes in [babel] or [yggdrasil]");
+            problems.Add("No mesh network is enabled: set enabled = yes in one of [babel], [yggdrasil], [cjdns], [olsr], [batman-adv] or [layer2]");
 
         var tunnelChecks = tunnels.Values.Select(t => t.Check(facts)).ToList();
         if (tunnelChecks.Count == 0)
