@@ -60,6 +60,10 @@ public static class Output
         return sb.ToString();
     }
 
+    /// <summary>The networks a gateway was found on, each once, in the order its addresses came.</summary>
+    private static string Networks(JsonNode g) =>
+        string.Join(",", Arr(g, "addresses").Select(a => S(a, "network")).Where(n => n != "-").Distinct());
+
     private static string Ms(JsonObject? o, string key) =>
         o?[key] is JsonValue v && v.TryGetValue<double>(out var ms) ? $"{ms:0.##} ms" : "-";
 
@@ -68,9 +72,9 @@ public static class Output
 
     public static string Gateways(JsonObject r)
     {
-        var table = new Table("NAME", "ADDRESS", "PORT", "SUITES", "SOURCE", "LAST SEEN");
+        var table = new Table("NAME", "ADDRESS", "PORT", "NETWORKS", "SUITES", "SOURCE", "LAST SEEN");
         foreach (var g in Arr(r, "gateways"))
-            table.Add(S(g, "name"), S(g, "address"), S(g, "port"), string.Join(",", Arr(g, "suites").Select(x => x.ToString())),
+            table.Add(S(g, "name"), S(g, "address"), S(g, "port"), Networks(g), string.Join(",", Arr(g, "suites").Select(x => x.ToString())),
                 S(g, "source"), When(g, "lastSeen"));
         return table.Count == 0 ? "No gateways known yet; run a scan (-s)" : table.ToString();
     }
