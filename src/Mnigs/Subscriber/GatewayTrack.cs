@@ -36,7 +36,9 @@ internal sealed class GatewayTrack(string id, SelectionOptions options)
         {
             if (_tunnelSid != sid)
                 return null;
-            _tunnel.Add(result);
+            // Until its first answer the tunnel is still handshaking: those misses are set-up, not loss.
+            if (result.Answered || _detector.State != LinkState.Unknown)
+                _tunnel.Add(result);
             return _detector.Observe(result, now);
         }
     }

@@ -123,6 +123,28 @@ public sealed class AutopilotTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Probes_missed_while_a_new_tunnel_handshakes_are_not_counted_as_loss()
+    {
+        await Start();
+        _sub.Prober.SetAnswer(MeshA, null, TimeSpan.FromMilliseconds(5));
+        await _sub.Autopilot.StepAsync(CancellationToken.None);
+        Assert.Equal(MeshA, Active);
+
+        // WireGuard's first handshake: two probes go unanswered, then the tunnel answers.
+        for (var i = 0; i < 2; i++)
+        {
+            _sub.Clock.Advance(TimeSpan.FromMilliseconds(200));
+            await _sub.Autopilot.ProbeTunnelsAsync(CancellationToken.None);
+        }
+        Answer(MeshA, TunnelA, 5);
+        await Run(TimeSpan.FromSeconds(2));
+
+        var gwa = _sub.Autopilot.Describe()["gateways"]!.AsArray().Single(g => g!["name"]!.GetValue<string>() == "gwa")!;
+        Assert.Equal(0, gwa["through"]!["loss"]!.GetValue<double>());
+        Assert.Equal("up", gwa["tunnel"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Without_autoconnect_nothing_connects_but_every_gateway_is_measured_now_and_then()
     {
         await Start(c => c with { Autoconnect = false });
