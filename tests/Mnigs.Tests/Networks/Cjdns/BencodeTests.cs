@@ -51,6 +51,9 @@ public class BencodeTests
             Assert.Equal(Text(response), Text(CjdrouteWire.Encode(CjdnsFixtures.Decoded(response))));
         }
         Assert.Equal("d00000006:cookie10:17534762054:txid2:c0e", Text(CjdrouteWire.Encode(CjdnsFixtures.Decoded(B("d6:cookie10:17534762054:txid2:c0e")))));
+        // Two answers of a cjdroute v20.7 built from its source for this work (NodeStore_getLink past the last link, NodeStore_nodeForAddr of an unknown node).
+        Assert.Equal("d005:error7:unknown6:resultde4:txid2:t0e", Text(CjdrouteWire.Encode(CjdnsFixtures.Decoded(B("d5:error7:unknown6:resultde4:txid2:t0e")))));
+        Assert.Equal("d000005:error4:none6:resultde4:txid2:t0e", Text(CjdrouteWire.Encode(CjdnsFixtures.Decoded(B("d5:error4:none6:resultde4:txid2:t0e")))));
     }
 
     [Fact]
