@@ -74,10 +74,6 @@ public sealed partial class MnigsStore
         }, ct);
     }
 
-    /// <summary>Adds one sample; see <see cref="AddQualitySamplesAsync"/>.</summary>
-    public Task AddQualitySampleAsync(QualitySample sample, CancellationToken ct = default) =>
-        AddQualitySamplesAsync([sample], ct);
-
     /// <summary>The kept samples of one gateway, of one path or both, oldest first.</summary>
     public Task<IReadOnlyList<QualitySample>> QualityHistoryAsync(string gateway, string? path = null, DateTimeOffset? since = null, CancellationToken ct = default)
     {

@@ -11,10 +11,4 @@ public sealed record QualitySample(string Gateway, string Path, DateTimeOffset A
 {
     /// <summary>Longest gateway key the store accepts.</summary>
     public const int MaxGatewayLength = 256;
-
-    // Only for the one-probe-per-row callers of schema version 2; remove with AddQualitySampleAsync.
-    public QualitySample(string gateway, DateTimeOffset at, double? rttMs, double loss)
-        : this(gateway, QualityPath.Mesh, at, rttMs, loss, 1)
-    {
-    }
 }

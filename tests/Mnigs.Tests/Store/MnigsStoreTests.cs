@@ -15,28 +15,20 @@ public sealed class MnigsStoreTests : IDisposable
     private static readonly DateTimeOffset T0 = DateTimeOffset.FromUnixTimeMilliseconds(1_760_000_000_123);
     private static readonly Suite BabelWireGuardFree = new("babel", "wireguard", "free");
 
-    private readonly TempDirectory _dir = new();
     private readonly ManualTime _time = new(T0);
+    private readonly StoreScratch _scratch;
 
-    public void Dispose() => _dir.Dispose();
+    public MnigsStoreTests() => _scratch = new StoreScratch(_time);
 
-    private string DbPath => _dir.File("state", "mnigs.db");
+    public void Dispose() => _scratch.Dispose();
 
-    private MnigsStore Open(int qualityHistory = MnigsStore.DefaultQualityHistory) => MnigsStore.Open(DbPath, _time, qualityHistory);
+    private string DbPath => _scratch.DbPath;
 
-    private SqliteConnection Raw()
-    {
-        var db = new SqliteConnection($"Data Source={DbPath};Pooling=False");
-        db.Open();
-        return db;
-    }
+    private MnigsStore Open(int qualityHistory = MnigsStore.DefaultQualityHistory) => _scratch.Open(qualityHistory);
 
-    private static object? Scalar(SqliteConnection db, string sql)
-    {
-        using var command = db.CreateCommand();
-        command.CommandText = sql;
-        return command.ExecuteScalar();
-    }
+    private SqliteConnection Raw() => _scratch.Raw();
+
+    private static object? Scalar(SqliteConnection db, string sql) => StoreScratch.Scalar(db, sql);
 
     private static GatewaySession Session(string sid, int n = 2) => new()
     {
@@ -116,7 +108,7 @@ public sealed class MnigsStoreTests : IDisposable
         await using var store = Open();
         await store.SaveConnectionAsync(Connection());
 
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(_dir.File("state")));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(_scratch.StateDir));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(DbPath));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(DbPath + "-wal"));
     }
@@ -135,7 +127,7 @@ public sealed class MnigsStoreTests : IDisposable
     [Fact]
     public void Database_from_a_newer_version_is_refused_with_a_plain_message()
     {
-        Directory.CreateDirectory(_dir.File("state"));
+        Directory.CreateDirectory(_scratch.StateDir);
         using (var db = Raw())
         using (var command = db.CreateCommand())
         {
@@ -153,7 +145,7 @@ public sealed class MnigsStoreTests : IDisposable
     [Fact]
     public void File_that_is_not_a_database_is_refused_with_a_plain_message()
     {
-        Directory.CreateDirectory(_dir.File("state"));
+        Directory.CreateDirectory(_scratch.StateDir);
         File.WriteAllText(DbPath, new string('x', 4096));
 
         var error = Assert.Throws<InvalidOperationException>(() => Open());
@@ -240,25 +232,6 @@ public sealed class MnigsStoreTests : IDisposable
         })));
 
         Assert.Equal(64 * 5, (await store.LoadSessionsAsync()).Count);
-    }
-
-    [Fact]
-    public async Task Quality_history_is_bounded_per_gateway()
-    {
-        await using var store = Open(qualityHistory: 5);
-
-        for (var i = 0; i < 12; i++)
-            await store.AddQualitySampleAsync(new QualitySample("gw-a", T0.AddSeconds(i), i, 0));
-        for (var i = 0; i < 3; i++)
-            await store.AddQualitySampleAsync(new QualitySample("gw-b", T0.AddSeconds(i), null, 1));
-
-        var a = await store.QualityHistoryAsync("gw-a");
-        var b = await store.QualityHistoryAsync("gw-b");
-        Assert.Equal([7.0, 8, 9, 10, 11], a.Select(s => s.RttMs!.Value));
-        Assert.Equal(T0.AddSeconds(11), a[^1].At);
-        Assert.Equal(3, b.Count);
-        Assert.All(b, s => Assert.Null(s.RttMs));
-        Assert.All(b, s => Assert.Equal(1, s.Loss));
     }
 
     [Fact]

@@ -10,28 +10,20 @@ public sealed class QualityStoreTests : IDisposable
 {
     private static readonly DateTimeOffset T0 = DateTimeOffset.FromUnixTimeMilliseconds(1_760_000_000_123);
 
-    private readonly TempDirectory _dir = new();
     private readonly ManualTime _time = new(T0);
+    private readonly StoreScratch _scratch;
 
-    public void Dispose() => _dir.Dispose();
+    public QualityStoreTests() => _scratch = new StoreScratch(_time);
 
-    private string DbPath => _dir.File("state", "mnigs.db");
+    public void Dispose() => _scratch.Dispose();
 
-    private MnigsStore Open(int qualityHistory = MnigsStore.DefaultQualityHistory) => MnigsStore.Open(DbPath, _time, qualityHistory);
+    private string DbPath => _scratch.DbPath;
 
-    private SqliteConnection Raw()
-    {
-        var db = new SqliteConnection($"Data Source={DbPath};Pooling=False");
-        db.Open();
-        return db;
-    }
+    private MnigsStore Open(int qualityHistory = MnigsStore.DefaultQualityHistory) => _scratch.Open(qualityHistory);
 
-    private static object? Scalar(SqliteConnection db, string sql)
-    {
-        using var command = db.CreateCommand();
-        command.CommandText = sql;
-        return command.ExecuteScalar();
-    }
+    private SqliteConnection Raw() => _scratch.Raw();
+
+    private static object? Scalar(SqliteConnection db, string sql) => StoreScratch.Scalar(db, sql);
 
     private static QualitySample Mesh(string gateway, DateTimeOffset at, double? rttMs = 20, double loss = 0, int probes = 5) =>
         new(gateway, QualityPath.Mesh, at, rttMs, loss, probes);
@@ -181,7 +173,7 @@ public sealed class QualityStoreTests : IDisposable
     [Fact]
     public async Task Version_2_database_keeps_its_quality_rows_as_mesh_samples_of_one_probe()
     {
-        Directory.CreateDirectory(_dir.File("state"));
+        Directory.CreateDirectory(_scratch.StateDir);
         using (var db = Raw())
         using (var command = db.CreateCommand())
         {
