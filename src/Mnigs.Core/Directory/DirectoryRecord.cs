@@ -123,6 +123,11 @@ public sealed partial class DirectoryRecord
 
     public bool IsLive(DateTimeOffset now) => !Withdrawn && !IsExpired(now);
 
+    /// <summary>Withdrawn (or run out) by a record issued after <paramref name="since"/>, less five seconds
+    /// of clock skew between the two nodes: what was seen of the gateway then no longer holds.</summary>
+    public bool EndedSince(DateTimeOffset since, DateTimeOffset now) =>
+        !IsLive(now) && IssuedAtTime >= since - TimeSpan.FromSeconds(5);
+
     /// <summary>Whether the signature is the node's own over these exact fields.</summary>
     public bool Verify(IRecordVerifier verifier)
     {

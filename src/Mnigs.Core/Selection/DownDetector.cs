@@ -44,6 +44,9 @@ public sealed class DownDetector
 
     public bool IsDown => State == LinkState.Down;
 
+    /// <summary>Kept down by <see cref="Hold"/> whatever the probes say.</summary>
+    public bool Held { get; private set; }
+
     /// <summary>How long the tunnel has been up without interruption; zero unless up.</summary>
     public TimeSpan UpFor(DateTimeOffset now) =>
         State == LinkState.Up && Since is { } since && now > since ? now - since : TimeSpan.Zero;
@@ -55,6 +58,8 @@ public sealed class DownDetector
         {
             ConsecutiveMisses = 0;
             ConsecutiveAnswers++;
+            if (Held)
+                return null;
             var needed = State == LinkState.Unknown ? 1 : AnswersToUp;
             return State != LinkState.Up && ConsecutiveAnswers >= needed ? Enter(LinkState.Up, null, now) : null;
         }
@@ -70,6 +75,25 @@ public sealed class DownDetector
     {
         ConsecutiveAnswers = 0;
         return State == LinkState.Down ? null : Enter(LinkState.Down, reason, now);
+    }
+
+    /// <summary>
+    /// Down because of something the probes cannot see (the gateway's daemon stopped renewing, though
+    /// its tunnel may still answer): answers do not bring it up until <see cref="Release"/>.
+    /// </summary>
+    public LinkTransition? Hold(DownReason reason, DateTimeOffset now)
+    {
+        Held = true;
+        return Fail(reason, now);
+    }
+
+    /// <summary>What held the tunnel down is over; from now on <see cref="AnswersToUp"/> answers bring it up.</summary>
+    public void Release()
+    {
+        if (!Held)
+            return;
+        Held = false;
+        ConsecutiveAnswers = 0;
     }
 
     private LinkTransition Enter(LinkState state, DownReason? reason, DateTimeOffset now)

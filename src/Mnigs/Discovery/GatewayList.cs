@@ -82,7 +82,7 @@ public static class GatewayList
         {
             if (g.NodeId == selfId)
                 continue;
-            if (g.NodeId is { } id && findRecord(id) is { } record && (!record.IsLive(now)) && record.IssuedAtTime >= g.LastSeen - TimeSpan.FromSeconds(5))
+            if (g.NodeId is { } id && findRecord(id) is { } record && record.EndedSince(g.LastSeen, now))
                 continue; // withdrawn or expired since the scan saw it
             if (now - g.LastSeen > scanFreshness && (g.NodeId is null || !byId.ContainsKey(g.NodeId)))
                 continue;

@@ -36,5 +36,5 @@ public sealed class KnownGateways(MnigsConfig config, NodeIdentity identity, Net
 
     /// <summary>The gateway took itself off the directory (or its record ran out) after <paramref name="since"/>.</summary>
     public bool WithdrawnSince(string nodeId, DateTimeOffset since) =>
-        directory.Find(nodeId) is { } record && !record.IsLive(time.GetUtcNow()) && record.IssuedAtTime >= since - TimeSpan.FromSeconds(5);
+        directory.Find(nodeId) is { } record && record.EndedSince(since, time.GetUtcNow());
 }

@@ -11,6 +11,8 @@ internal sealed class ForwardingSysctl(PlatformOptions options, ILogger log)
 {
     private static readonly string[] Keys = ["net/ipv4/ip_forward", "net/ipv6/conf/all/forwarding"];
 
+    private readonly Sysctl _sysctl = new(options, log);
+
     private string SavedFile => Path.Combine(options.StateDir, "forwarding.saved");
 
     public async Task ApplyAsync(bool wanted, CancellationToken ct)
@@ -54,18 +56,8 @@ internal sealed class ForwardingSysctl(PlatformOptions options, ILogger log)
         File.Delete(SavedFile);
     }
 
-    private async Task<string?> ReadAsync(string key, CancellationToken ct)
-    {
-        var path = Path.Combine(options.ProcSysRoot, key);
-        // IPv6 may be disabled on this host: then there is nothing to forward or restore.
-        return File.Exists(path) ? (await File.ReadAllTextAsync(path, ct)).Trim() : null;
-    }
+    // IPv6 may be disabled on this host: then there is no setting, nothing to forward or restore.
+    private Task<string?> ReadAsync(string key, CancellationToken ct) => _sysctl.ReadAsync(key, ct);
 
-    private async Task WriteAsync(string key, string value, CancellationToken ct)
-    {
-        // Truncate, not create: sysctl files exist and must be written in place.
-        await using (var file = new FileStream(Path.Combine(options.ProcSysRoot, key), FileMode.Truncate, FileAccess.Write))
-            await file.WriteAsync(Encoding.ASCII.GetBytes(value + "\n"), ct);
-        log.LogInformation("Host changed: {Sysctl} = {Value}", key.Replace('/', '.'), value);
-    }
+    private Task WriteAsync(string key, string value, CancellationToken ct) => _sysctl.WriteAsync(key, value, ct);
 }

@@ -15,6 +15,8 @@ internal sealed class WireGuardLinks(HostCommands commands, PlatformOptions opti
 {
     private const string LooseReversePathFilter = "2";
 
+    private readonly Sysctl _sysctl = new(options, log);
+
     private bool? _kernel;
 
     /// <summary>Whether the kernel can create WireGuard links; probed once with a throwaway link.</summary>
@@ -99,18 +101,17 @@ internal sealed class WireGuardLinks(HostCommands commands, PlatformOptions opti
     private async Task LooseReversePathFilterAsync(string name, CancellationToken ct)
     {
         var key = $"net/ipv4/conf/{name}/rp_filter";
-        var path = Path.Combine(options.ProcSysRoot, key);
-        if (!File.Exists(path))
+        switch (await _sysctl.ReadAsync(key, ct))
         {
-            log.LogDebug("No {Sysctl}; leaving reverse-path filtering on {Interface} as it is", key.Replace('/', '.'), name);
-            return;
+            case null:
+                log.LogDebug("No {Sysctl}; leaving reverse-path filtering on {Interface} as it is", key.Replace('/', '.'), name);
+                return;
+            case LooseReversePathFilter:
+                return;
+            default:
+                await _sysctl.WriteAsync(key, LooseReversePathFilter, ct);
+                return;
         }
-        if ((await File.ReadAllTextAsync(path, ct)).Trim() == LooseReversePathFilter)
-            return;
-        // Truncate, not create: sysctl files exist and must be written in place.
-        await using (var file = new FileStream(path, FileMode.Truncate, FileAccess.Write))
-            await file.WriteAsync(Encoding.ASCII.GetBytes(LooseReversePathFilter + "\n"), ct);
-        log.LogInformation("Host changed: {Sysctl} = {Value}", key.Replace('/', '.'), LooseReversePathFilter);
     }
 
     private async Task CreateAsync(string name, CancellationToken ct)

@@ -374,6 +374,7 @@ public sealed class Autopilot : IAsyncDisposable
     {
         var list = new List<GatewayCandidate>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
+        var preferred = Preferences.ToHashSet(StringComparer.OrdinalIgnoreCase);
         foreach (var e in _entries.Where(e => e.Managed && e.Port > 0))
         {
             var key = KeyOf(e);
@@ -391,7 +392,7 @@ public sealed class Autopilot : IAsyncDisposable
                 Suites = [.. e.Offers],
                 Load = e.Load ?? 0,
                 Capacity = e.Capacity,
-                Preferred = IsPreferred(e.Name, key, e.Addresses.Select(a => a.Address)),
+                Preferred = IsPreferred(preferred, e.Name, key, e.Addresses.Select(a => a.Address)),
                 Connected = connection is not null,
                 Mesh = track.MeshQuality(now),
                 Tunnel = connection is null ? default : track.TunnelQuality(now),
@@ -413,7 +414,7 @@ public sealed class Autopilot : IAsyncDisposable
                 Address = c.GatewayAddress,
                 Port = c.GatewayPort,
                 Suites = [Core.Directory.SuiteOffer.Free(c.Suite.Id)],
-                Preferred = IsPreferred(c.GatewayName, key, [c.GatewayAddress.ToString()]),
+                Preferred = IsPreferred(preferred, c.GatewayName, key, [c.GatewayAddress.ToString()]),
                 Connected = true,
                 Mesh = track.MeshQuality(now),
                 Tunnel = track.TunnelQuality(now),
@@ -426,12 +427,11 @@ public sealed class Autopilot : IAsyncDisposable
         return list;
     }
 
-    private bool IsPreferred(string name, string key, IEnumerable<string> addresses)
-    {
-        var names = _pinned is { } pinned ? [pinned] : _preferred;
-        var set = names.ToHashSet(StringComparer.OrdinalIgnoreCase);
-        return set.Count > 0 && (set.Contains(key) || (name.Length > 0 && set.Contains(name)) || addresses.Any(set.Contains));
-    }
+    /// <summary>What counts as preferred now: the gateway an operator connected to by address, else the configured ones.</summary>
+    private IReadOnlyList<string> Preferences => _pinned is { } pinned ? [pinned] : _preferred;
+
+    private static bool IsPreferred(HashSet<string> preferred, string name, string key, IEnumerable<string> addresses) =>
+        preferred.Count > 0 && (preferred.Contains(key) || (name.Length > 0 && preferred.Contains(name)) || addresses.Any(preferred.Contains));
 
     private void Publish(Ranking ranking, DateTimeOffset now)
     {
@@ -510,7 +510,7 @@ public sealed class Autopilot : IAsyncDisposable
             ["state"] = State(active),
             ["decision"] = _decision?.Kind.ToString(),
             ["reason"] = _decision?.Reason,
-            ["preferred"] = new JsonArray([.. (_pinned is { } pinned ? [pinned] : _preferred).Select(p => (JsonNode)p)]),
+            ["preferred"] = new JsonArray([.. Preferences.Select(p => (JsonNode)p)]),
             ["standbyEnabled"] = _options.Standby,
             ["standby"] = _subscriber.Connections.FirstOrDefault(c => !c.Test && c.Sid != active?.Sid)?.GatewayAddress.ToString(),
             ["failovers"] = Failovers,

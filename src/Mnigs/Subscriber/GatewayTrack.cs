@@ -15,9 +15,6 @@ internal sealed class GatewayTrack(string id, SelectionOptions options)
     private DownDetector _detector = new(options);
     private string? _tunnelSid;
 
-    // The gateway's daemon stopped renewing: down whatever the probes say, until it renews again.
-    private bool _renewFailed;
-
     public string Id { get; } = id;
 
     /// <summary>When a gateway list last named it; tracks not named for a while are dropped.</summary>
@@ -51,7 +48,6 @@ internal sealed class GatewayTrack(string id, SelectionOptions options)
             if (_tunnelSid == sid)
                 return;
             _tunnelSid = sid;
-            _renewFailed = false;
             _tunnel.Clear();
             _detector = new DownDetector(options);
         }
@@ -60,16 +56,13 @@ internal sealed class GatewayTrack(string id, SelectionOptions options)
     public void RenewFailed(DateTimeOffset now)
     {
         lock (_gate)
-        {
-            _renewFailed = true;
-            _detector.Fail(Core.Selection.DownReason.RenewFailed, now);
-        }
+            _detector.Hold(Core.Selection.DownReason.RenewFailed, now);
     }
 
     public void Renewed()
     {
         lock (_gate)
-            _renewFailed = false;
+            _detector.Release();
     }
 
     public string? TunnelSid
@@ -86,7 +79,7 @@ internal sealed class GatewayTrack(string id, SelectionOptions options)
         get
         {
             lock (_gate)
-                return _tunnelSid is null ? LinkState.Unknown : _renewFailed ? LinkState.Down : _detector.State;
+                return _tunnelSid is null ? LinkState.Unknown : _detector.State;
         }
     }
 
@@ -96,7 +89,7 @@ internal sealed class GatewayTrack(string id, SelectionOptions options)
         get
         {
             lock (_gate)
-                return _tunnelSid is null ? null : _renewFailed ? Core.Selection.DownReason.RenewFailed : _detector.Reason;
+                return _tunnelSid is null ? null : _detector.Reason;
         }
     }
 

@@ -85,6 +85,25 @@ public sealed class DownDetectorTests
     }
 
     [Fact]
+    public void A_held_tunnel_stays_down_while_it_answers_until_released()
+    {
+        var d = new DownDetector(missesToDown: 3, answersToUp: 3);
+        Answer(d, T0);
+
+        var change = d.Hold(DownReason.RenewFailed, T0.AddSeconds(1));
+        for (var i = 2; i < 12; i++)
+            Assert.Null(Answer(d, T0.AddSeconds(i)));
+
+        Assert.Equal(new LinkTransition(LinkState.Down, DownReason.RenewFailed, T0.AddSeconds(1)), change);
+        Assert.True(d.IsDown);
+        d.Release();
+        Assert.Null(Answer(d, T0.AddSeconds(12)));
+        Assert.Null(Answer(d, T0.AddSeconds(13)));
+        Assert.Equal(new LinkTransition(LinkState.Up, null, T0.AddSeconds(14)), Answer(d, T0.AddSeconds(14)));
+        Assert.False(d.Held);
+    }
+
+    [Fact]
     public void Up_again_only_after_M_consecutive_answers()
     {
         var d = new DownDetector(missesToDown: 3, answersToUp: 3);

@@ -69,26 +69,19 @@ public sealed class OlsrAdapter : INetworkAdapter, IDisposable
         return config with { Version = version.Version };
     }
 
-    public async Task<OlsrList<OlsrInterface>> InterfacesAsync(CancellationToken ct) =>
-        Checked("interfaces", OlsrAnswer.Interfaces(await AskAsync("interfaces", ct), Client.Where));
+    public Task<OlsrList<OlsrInterface>> InterfacesAsync(CancellationToken ct) => TableAsync("interfaces", OlsrAnswer.Interfaces, ct);
 
-    public async Task<OlsrList<OlsrLink>> LinksAsync(CancellationToken ct) =>
-        Checked("links", OlsrAnswer.Links(await AskAsync("links", ct), Client.Where));
+    public Task<OlsrList<OlsrLink>> LinksAsync(CancellationToken ct) => TableAsync("links", OlsrAnswer.Links, ct);
 
-    public async Task<OlsrList<OlsrNeighbour>> NeighbourTableAsync(CancellationToken ct) =>
-        Checked("neighbors", OlsrAnswer.Neighbours(await AskAsync("neighbors", ct), Client.Where));
+    public Task<OlsrList<OlsrNeighbour>> NeighbourTableAsync(CancellationToken ct) => TableAsync("neighbors", OlsrAnswer.Neighbours, ct);
 
-    public async Task<OlsrList<OlsrTopologyEdge>> TopologyAsync(CancellationToken ct) =>
-        Checked("topology", OlsrAnswer.Topology(await AskAsync("topology", ct), Client.Where));
+    public Task<OlsrList<OlsrTopologyEdge>> TopologyAsync(CancellationToken ct) => TableAsync("topology", OlsrAnswer.Topology, ct);
 
-    public async Task<OlsrList<OlsrRoute>> RoutesAsync(CancellationToken ct) =>
-        Checked("routes", OlsrAnswer.Routes(await AskAsync("routes", ct), Client.Where));
+    public Task<OlsrList<OlsrRoute>> RoutesAsync(CancellationToken ct) => TableAsync("routes", OlsrAnswer.Routes, ct);
 
-    public async Task<OlsrList<OlsrHna>> HnaAsync(CancellationToken ct) =>
-        Checked("hna", OlsrAnswer.Hna(await AskAsync("hna", ct), Client.Where));
+    public Task<OlsrList<OlsrHna>> HnaAsync(CancellationToken ct) => TableAsync("hna", OlsrAnswer.Hna, ct);
 
-    public async Task<OlsrList<OlsrGateway>> GatewaysAsync(CancellationToken ct) =>
-        Checked("gateways", OlsrAnswer.Gateways(await AskAsync("gateways", ct), Client.Where));
+    public Task<OlsrList<OlsrGateway>> GatewaysAsync(CancellationToken ct) => TableAsync("gateways", OlsrAnswer.Gateways, ct);
 
     /// <summary>olsrd's main address first, then the OLSR addresses of its interfaces that are up.</summary>
     public async Task<IReadOnlyList<IPAddress>> MyAddressesAsync(CancellationToken ct)
@@ -196,6 +189,10 @@ public sealed class OlsrAdapter : INetworkAdapter, IDisposable
             _cache[request] = (System.Diagnostics.Stopwatch.GetTimestamp(), body);
         return body;
     }
+
+    /// <summary>One jsoninfo table: asked for (or taken from the one-second cache), parsed, and its skipped entries logged.</summary>
+    private async Task<OlsrList<T>> TableAsync<T>(string request, Func<string, string?, OlsrList<T>> parse, CancellationToken ct) =>
+        Checked(request, parse(await AskAsync(request, ct), Client.Where));
 
     private OlsrList<T> Checked<T>(string request, OlsrList<T> list)
     {
