@@ -51,8 +51,11 @@ public sealed record WireGuardPeer(
     ImmutableArray<IPNetwork> AllowedIps,
     int PersistentKeepalive = 0);
 
-/// <summary>A route in Mnigs' table. <c>Via</c> null means a device route.</summary>
-public sealed record RouteSpec(IPNetwork Destination, string Device, IPAddress? Via = null);
+/// <summary>
+/// A route in Mnigs' table. <c>Via</c> null means a device route. <c>Source</c> is the preferred source
+/// address, for a device that carries several tunnels told apart by source (cjdroute's TUN).
+/// </summary>
+public sealed record RouteSpec(IPNetwork Destination, string Device, IPAddress? Via = null, IPAddress? Source = null);
 
 /// <summary>
 /// The wg-quick style policy: at <see cref="Priority"/> look up main but ignore its default route

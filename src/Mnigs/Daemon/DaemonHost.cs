@@ -175,13 +175,13 @@ public static class DaemonHost
                 var uplinkChanged = now.DefaultRouteInterface != facts.DefaultRouteInterface;
                 facts = now;
                 subscriber.UpdateFacts(now);
+                gateway.UpdateFacts(now);
                 if (uplinkChanged)
-                {
                     log.LogInformation("Default route interface is now {Uplink}", now.DefaultRouteInterface ?? "(none)");
-                    gateway.UpdateFacts(now);
-                }
                 if (uplinkChanged || gateway.Suites().Count != before)
                     await gateway.RefreshAsync(ct);
+                else
+                    await gateway.SyncTunnelsAsync(ct);
             }, log, stop));
 
         try
@@ -221,6 +221,15 @@ public static class DaemonHost
         await loops;
         await subscriber.DisposeAsync();
         await app.StopAsync(CancellationToken.None);
+        try
+        {
+            using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await gateway.StopAsync(stopping.Token);
+        }
+        catch (Exception e)
+        {
+            log.LogWarning("Could not tell the tunnels' services to stop serving: {Error}", e.Message);
+        }
         // Sessions stay in the store and come back on the next start; the kernel is left as it was found.
         await platform.CleanupAsync(CancellationToken.None);
         return 0;

@@ -174,7 +174,7 @@ public sealed class GatewayService
         if (!Suite.TryParse(method, out var suite) || !Suites().Contains(suite))
             return RpcResult.Fail("Suite not supported");
         var tunnel = _tunnels[suite.Tunnel];
-        var admission = tunnel.Admit(options);
+        var admission = tunnel.Admit(options, call.Caller);
         if (!admission.Ok)
             return RpcResult.Fail(admission.Error!);
         var payment = _payments[suite.Payment];
@@ -192,7 +192,7 @@ public sealed class GatewayService
             await _store.SaveSessionAsync(session, ct);
             try
             {
-                await ApplyLockedAsync(ct);
+                await ApplyLockedAsync(ct, strictTunnel: suite.Tunnel);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -294,10 +294,44 @@ public sealed class GatewayService
     /// <summary>Raised after sessions or serving state changed and the host was updated (the directory re-publishes).</summary>
     public event Action? Changed;
 
-    private async Task ApplyLockedAsync(CancellationToken ct)
+    /// <param name="strictTunnel">The tunnel whose service must take the change (a new session's); failures of the others are logged and repaired by the next <see cref="SyncTunnelsAsync"/>.</param>
+    private async Task ApplyLockedAsync(CancellationToken ct, string? strictTunnel = null)
     {
         await _host.SetAsync(HostPart, DesiredState(), ct);
+        await SyncTunnelsLockedAsync(Serving ? _book.Sessions : [], strictTunnel, ct);
         Changed?.Invoke();
+    }
+
+    /// <summary>Tells every tunnel's own service (cjdroute's IpTunnel) the live sessions again: repairs a service that restarted or missed a change.</summary>
+    public async Task SyncTunnelsAsync(CancellationToken ct)
+    {
+        using (await _lock.EnterAsync(ct))
+            await SyncTunnelsLockedAsync(Serving ? _book.Sessions : [], null, ct);
+    }
+
+    /// <summary>On shutdown: the tunnels' own services stop serving the sessions (they stay in the store and come back on the next start).</summary>
+    public async Task StopAsync(CancellationToken ct)
+    {
+        using (await _lock.EnterAsync(ct))
+            await SyncTunnelsLockedAsync([], null, ct);
+    }
+
+    private async Task SyncTunnelsLockedAsync(IReadOnlyList<GatewaySession> sessions, string? strictTunnel, CancellationToken ct)
+    {
+        foreach (var tunnel in _tunnels.Values)
+        {
+            // A tunnel that cannot work here has no service to tell (cjdroute is not answering, say).
+            if (!tunnel.Check(_facts).Available)
+                continue;
+            try
+            {
+                await tunnel.SyncGatewayAsync([.. sessions.Where(s => s.Suite.Tunnel == tunnel.Name)], ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException && tunnel.Name != strictTunnel)
+            {
+                _log.LogWarning("Could not bring the {Tunnel} tunnel's service in line with the sessions (tried again in a few seconds): {Error}", tunnel.Name, e.Message);
+            }
+        }
     }
 
     /// <summary>

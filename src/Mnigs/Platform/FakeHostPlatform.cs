@@ -24,6 +24,40 @@ public sealed class FakeHostPlatform : IHostPlatform
         SystemdResolved: false,
         Resolvers: []);
 
+    private readonly Dictionary<string, List<InterfaceAddress>> _linkAddresses = new(StringComparer.Ordinal);
+
+    /// <summary>Addresses on interfaces Mnigs does not own, as <see cref="SetLinkAddressesAsync"/> left them (and as a test put them there).</summary>
+    public IReadOnlyList<InterfaceAddress> LinkAddresses(string iface)
+    {
+        lock (_lock)
+            return _linkAddresses.TryGetValue(iface, out var list) ? [.. list] : [];
+    }
+
+    /// <summary>Puts an address on a foreign interface, as cjdroute does on its TUN.</summary>
+    public void AddLinkAddress(string iface, InterfaceAddress address)
+    {
+        lock (_lock)
+        {
+            if (!_linkAddresses.TryGetValue(iface, out var list))
+                _linkAddresses[iface] = list = [];
+            if (!list.Contains(address))
+                list.Add(address);
+        }
+    }
+
+    public Task SetLinkAddressesAsync(string iface, IReadOnlyList<InterfaceAddress> wanted, IReadOnlyList<IPNetwork> within, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        lock (_lock)
+        {
+            if (!_linkAddresses.TryGetValue(iface, out var list))
+                _linkAddresses[iface] = list = [];
+            list.RemoveAll(a => within.Any(n => n.Contains(a.Address)) && !wanted.Contains(a));
+            list.AddRange(wanted.Where(w => !list.Contains(w)));
+        }
+        return Task.CompletedTask;
+    }
+
     /// <summary>Path MTU answered for every destination (null: unroutable).</summary>
     public Func<IPAddress, int?> PathMtu { get; set; } = _ => 1500;
 

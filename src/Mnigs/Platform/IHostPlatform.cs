@@ -26,7 +26,18 @@ public interface IHostPlatform
     /// interface cannot be read (it does not exist, wg is missing).
     /// </summary>
     Task<IReadOnlyDictionary<string, (long Rx, long Tx)>> ReadPeerTransfersAsync(string iface, CancellationToken ct);
+
+    /// <summary>
+    /// Makes the addresses of <paramref name="iface"/>, an interface Mnigs does not own (cjdroute's TUN), that lie
+    /// within <paramref name="within"/> exactly <paramref name="wanted"/>; its other addresses are left alone. Mnigs'
+    /// own interfaces get their addresses from <see cref="ApplyAsync"/>. Throws <see cref="CommandFailedException"/>
+    /// when the interface cannot be read or changed.
+    /// </summary>
+    Task SetLinkAddressesAsync(string iface, IReadOnlyList<InterfaceAddress> wanted, IReadOnlyList<System.Net.IPNetwork> within, CancellationToken ct);
 }
+
+/// <summary>An interface of the host and its addresses that are neither link- nor host-scoped.</summary>
+public sealed record LinkFacts(string Name, int Mtu, System.Collections.Immutable.ImmutableArray<InterfaceAddress> Addresses);
 
 /// <param name="DefaultRouteInterface">Interface of the main table's IPv4 default route, if any.</param>
 /// <param name="KernelWireGuard">Whether <c>ip link add type wireguard</c> works here.</param>
@@ -35,6 +46,7 @@ public interface IHostPlatform
 /// <param name="Nftables">Whether <c>nft</c> is installed.</param>
 /// <param name="SystemdResolved">Whether resolvectl manages DNS on this host.</param>
 /// <param name="Resolvers">Non-loopback name servers this host uses.</param>
+/// <param name="Links">The host's interfaces and their addresses (null: not read).</param>
 public sealed record HostFacts(
     string? DefaultRouteInterface,
     bool KernelWireGuard,
@@ -42,4 +54,10 @@ public sealed record HostFacts(
     bool WireGuardTools,
     bool Nftables,
     bool SystemdResolved,
-    IReadOnlyList<System.Net.IPAddress> Resolvers);
+    IReadOnlyList<System.Net.IPAddress> Resolvers,
+    IReadOnlyList<LinkFacts>? Links = null)
+{
+    /// <summary>The interface that holds <paramref name="address"/>, if any.</summary>
+    public LinkFacts? LinkWith(System.Net.IPAddress address) =>
+        Links?.FirstOrDefault(l => l.Addresses.Any(a => a.Address.Equals(address)));
+}

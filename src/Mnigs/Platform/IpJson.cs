@@ -11,10 +11,10 @@ namespace Mnigs.Platform;
 internal sealed record LinkInfo(string Name, int Mtu, bool Up, ImmutableArray<InterfaceAddress> Addresses);
 
 /// <summary>A route of one table as <c>ip -j route show table T</c> reports it.</summary>
-internal sealed record TableRoute(IPNetwork Destination, string Type, string? Device, IPAddress? Via, int? Metric)
+internal sealed record TableRoute(IPNetwork Destination, string Type, string? Device, IPAddress? Via, int? Metric, IPAddress? Source = null)
 {
     public bool Is(RouteSpec spec) =>
-        Type == "unicast" && Destination.Equals(spec.Destination) && Device == spec.Device && Equals(Via, spec.Via);
+        Type == "unicast" && Destination.Equals(spec.Destination) && Device == spec.Device && Equals(Via, spec.Via) && Equals(Source, spec.Source);
 }
 
 /// <summary>A policy rule as <c>ip -N -j rule show</c> reports it (tables by number).</summary>
@@ -62,7 +62,8 @@ internal static class IpJson
             if (String(route, "dst") is not { } dst || Destination(dst, family) is not { } destination)
                 continue;
             var via = String(route, "gateway") is { } g && IPAddress.TryParse(g, out var gateway) ? gateway : null;
-            routes.Add(new TableRoute(destination, String(route, "type") ?? "unicast", String(route, "dev"), via, Int(route, "metric")));
+            var source = String(route, "prefsrc") is { } p && IPAddress.TryParse(p, out var prefsrc) ? prefsrc : null;
+            routes.Add(new TableRoute(destination, String(route, "type") ?? "unicast", String(route, "dev"), via, Int(route, "metric"), source));
         }
         return routes.ToImmutable();
     }

@@ -102,7 +102,8 @@ public sealed class LinuxPlatform : IHostPlatform, IDisposable
                 WireGuardTools: _runner.FindProgram("wg") is not null,
                 Nftables: _runner.FindProgram("nft") is not null,
                 SystemdResolved: UsesSystemdResolved(),
-                Resolvers: await ReadResolversAsync(ct));
+                Resolvers: await ReadResolversAsync(ct),
+                Links: [.. (await ReadLinksAsync(ct)).Select(l => new LinkFacts(l.Name, l.Mtu, l.Addresses))]);
         }
         finally
         {
@@ -128,6 +129,30 @@ public sealed class LinuxPlatform : IHostPlatform, IDisposable
         if (iface.Length is 0 or > 15 || !iface.All(IsNameChar) || iface[0] == '-')
             throw new ArgumentException($"'{iface}' is not an interface name", nameof(iface));
         return WireGuardTransfers.Parse(await _commands.ReadOutputAsync(CommandRequest.Of("wg", "show", iface, "transfer"), ct));
+    }
+
+    public async Task SetLinkAddressesAsync(string iface, IReadOnlyList<InterfaceAddress> wanted, IReadOnlyList<IPNetwork> within, CancellationToken ct)
+    {
+        if (iface.Length is 0 or > 15 || !iface.All(c => IsNameChar(c) || c == '.') || iface[0] == '-')
+            throw new ArgumentException($"'{iface}' is not an interface name", nameof(iface));
+        if (InterfaceNames.IsOwned(_options.InterfacePrefix, iface))
+            throw new ArgumentException($"'{iface}' is one of Mnigs' own interfaces; its addresses come with the host state", nameof(iface));
+        if (wanted.FirstOrDefault(w => !within.Any(n => n.Contains(w.Address))) is { Address: not null } outside)
+            throw new ArgumentException($"{outside} is not within the ranges given ({string.Join(", ", within)}), so it would never be removed", nameof(wanted));
+        await _gate.WaitAsync(ct);
+        try
+        {
+            var link = IpJson.Links(await _commands.ReadOutputAsync(CommandRequest.Of("ip", "-j", "addr", "show", "dev", iface), ct)).FirstOrDefault()
+                ?? throw new ArgumentException($"There is no interface {iface}", nameof(iface));
+            foreach (var address in link.Addresses.Where(a => within.Any(n => n.Contains(a.Address)) && !wanted.Contains(a)))
+                await _commands.ChangeAsync(CommandRequest.Of("ip", "addr", "del", address.ToString(), "dev", iface), ct);
+            foreach (var address in wanted.Where(w => !link.Addresses.Contains(w)))
+                await _commands.ChangeAsync(CommandRequest.Of("ip", "addr", "replace", address.ToString(), "dev", iface), ct);
+        }
+        finally
+        {
+            _gate.Release();
+        }
     }
 
     public void Dispose() => _gate.Dispose();
@@ -183,6 +208,8 @@ public sealed class LinuxPlatform : IHostPlatform, IDisposable
                 throw new ArgumentException($"Route to {route.Destination} names an invalid device '{route.Device}'");
             if (route.Via is { } via && via.AddressFamily != route.Destination.BaseAddress.AddressFamily)
                 throw new ArgumentException($"Route to {route.Destination} goes via {via}, an address of the other family");
+            if (route.Source is { } source && source.AddressFamily != route.Destination.BaseAddress.AddressFamily)
+                throw new ArgumentException($"Route to {route.Destination} has source {source}, an address of the other family");
         }
         if (desired.Policy is { } policy && (policy.Table != _options.RoutingTable || policy.Priority != _options.RulePriority))
             throw new ArgumentException(

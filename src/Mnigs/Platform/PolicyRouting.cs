@@ -103,7 +103,10 @@ internal sealed class PolicyRouting(HostCommands commands, PlatformOptions optio
         List<string> args = [family, "route", "replace", route.Destination.ToString()];
         if (route.Via is { } via)
             args.AddRange(["via", via.ToString()]);
-        args.AddRange(["dev", route.Device, "table", Table]);
+        args.AddRange(["dev", route.Device]);
+        if (route.Source is { } source)
+            args.AddRange(["src", source.ToString()]);
+        args.AddRange(["table", Table]);
         return new CommandRequest("ip", args);
     }
 

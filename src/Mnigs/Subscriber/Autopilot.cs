@@ -311,7 +311,7 @@ public sealed class Autopilot : IAsyncDisposable
         var existing = _subscriber.Connections.FirstOrDefault(c => !c.Test && Key(c) == target.Id);
         if (existing is not null)
             return await _subscriber.ActivateAsync(existing.Sid, ct);
-        var (result, opened) = await _subscriber.OpenAsync(target.Candidate.Address, target.Candidate.Port, target.Suite.Id, ct);
+        var (result, opened) = await _subscriber.OpenAsync(target.Candidate.Address, target.Candidate.Port, target.Suite.Id, ct, replaceSharing: true);
         if (opened is null)
         {
             var retry = _backoff.Failed(target.Id, _time.GetUtcNow());

@@ -120,6 +120,12 @@ public sealed class SubscriberService : IAsyncDisposable
                 continue;
             _log.LogInformation("Releasing the connection to {Gateway} left by the previous run", stale.GatewayAddress);
             await TryReleaseSidAsync(RpcClient.EndpointOf(stale.GatewayAddress, stale.GatewayPort), stale.Sid, ct);
+            if (_tunnels.TryGetValue(stale.Suite.Tunnel, out var tunnel) && tunnel.Check(facts).Available)
+            {
+                var input = new SubscriberTunnelInput(stale.Interface, stale.Secret ?? "", stale.Tunnel, stale.GatewayAddress,
+                    stale.Ipv4 is { } a4 ? new InterfaceAddress(a4, 32) : null, stale.Ipv6 is { } a6 ? new InterfaceAddress(a6, 128) : null, 0);
+                await TryDisconnectTunnelAsync(tunnel, input);
+            }
             await _store.UpdateConnectionStateAsync(stale.Id, ConnectionState.Released, ct);
         }
     }
@@ -142,7 +148,7 @@ public sealed class SubscriberService : IAsyncDisposable
             Connection? connection = standby;
             if (connection is null)
             {
-                var (result, opened) = await OpenLockedAsync(gateway, port, suiteId, ct);
+                var (result, opened) = await OpenLockedAsync(gateway, port, suiteId, ct, replaceSharing: true);
                 _lastError = RpcResult.IsSuccess(result) ? null : RpcResult.ErrorOf(result);
                 if (opened is null)
                     return result;
@@ -156,11 +162,16 @@ public sealed class SubscriberService : IAsyncDisposable
         }
     }
 
-    /// <summary>Opens a connection without routing through it (a standby, or a test); <see cref="ActivateAsync"/> routes through it.</summary>
-    public async Task<(JsonObject Result, Connection? Connection)> OpenAsync(IPAddress gateway, int port, string? suiteId, CancellationToken ct, bool test = false)
+    /// <summary>
+    /// Opens a connection without routing through it (a standby, or a test); <see cref="ActivateAsync"/> routes through it.
+    /// A tunnel whose software carries one connection at a time (cjdns) is used only when it is free, unless
+    /// <paramref name="replaceSharing"/>: then its current connection is closed first (break before make).
+    /// </summary>
+    public async Task<(JsonObject Result, Connection? Connection)> OpenAsync(IPAddress gateway, int port, string? suiteId, CancellationToken ct,
+        bool test = false, bool replaceSharing = false)
     {
         using (await _lock.EnterAsync(ct))
-            return await OpenLockedAsync(gateway, port, suiteId, ct, test);
+            return await OpenLockedAsync(gateway, port, suiteId, ct, test, replaceSharing);
     }
 
     /// <summary>Routes the Internet through the open connection <paramref name="sid"/>; the previously active one stays open.</summary>
@@ -212,7 +223,8 @@ public sealed class SubscriberService : IAsyncDisposable
         }
     }
 
-    private async Task<(JsonObject, Connection?)> OpenLockedAsync(IPAddress gateway, int port, string? suiteId, CancellationToken ct, bool test = false)
+    private async Task<(JsonObject, Connection?)> OpenLockedAsync(IPAddress gateway, int port, string? suiteId, CancellationToken ct,
+        bool test = false, bool replaceSharing = false)
     {
         if (FreeSlotLocked() is not { } slot)
             return (RpcResult.Fail($"Already {MaxConnections} connections open; close one first"), null);
@@ -240,10 +252,12 @@ public sealed class SubscriberService : IAsyncDisposable
                 return (RpcResult.Fail($"{gateway} does not offer {suite}; it offers {string.Join(", ", offered)}"), null);
             if (!usable.Contains(suite))
                 return (RpcResult.Fail($"This node cannot use {suite}; it can use {string.Join(", ", usable)}"), null);
+            if (!replaceSharing && SharingInUse(suite) is { } busy)
+                return (RpcResult.Fail($"The {suite.Tunnel} tunnel carries one connection at a time and {busy.Interface} is in use by the connection to {busy.GatewayAddress}"), null);
         }
         else
         {
-            var common = offered.Where(usable.Contains).ToList();
+            var common = offered.Where(usable.Contains).Where(s => replaceSharing || SharingInUse(s) is null).ToList();
             if (common.Count == 0)
                 return (RpcResult.Fail($"No common suite: {gateway} offers {string.Join(", ", offered)}; this node can use {string.Join(", ", usable)}"), null);
             // The tunnel runs over the network the gateway's address is on, when we can tell.
@@ -252,6 +266,14 @@ public sealed class SubscriberService : IAsyncDisposable
         }
 
         var tunnel = _tunnels[suite.Tunnel];
+        if (SharingInUse(suite) is not null)
+        {
+            foreach (var sharing in Connections.Where(c => c.Interface == tunnel.SharedSubscriberInterface).ToList())
+            {
+                _log.LogInformation("The {Tunnel} tunnel carries one connection at a time: closing the one to {Gateway} first", suite.Tunnel, sharing.GatewayAddress);
+                await CloseLockedAsync(sharing.Sid, ct);
+            }
+        }
         var keys = tunnel.CreateKeys();
         JsonObject reply;
         try
@@ -274,7 +296,7 @@ public sealed class SubscriberService : IAsyncDisposable
 
         var connection = await BuildConnectionAsync(gateway, port, info, suite, keys.Secret, reply, slot, ct);
         if (connection is not null)
-            connection = connection with { Test = test };
+            connection = connection with { Test = test, Interface = tunnel.SharedSubscriberInterface ?? connection.Interface };
         if (connection is null)
         {
             await TryReleaseSidAsync(endpoint, Str(reply, "sid"), ct);
@@ -283,12 +305,22 @@ public sealed class SubscriberService : IAsyncDisposable
         if (FindLocked(c => c.Sid == connection.Sid) is not null)
             return (RpcResult.Fail($"{gateway} answered with a session id this node already holds"), null);
 
-        var plan = tunnel.PlanSubscriber(new SubscriberTunnelInput(connection.Interface, connection.Secret, connection.Tunnel,
-            gateway, connection.Ipv4, connection.Ipv6, connection.Mtu));
+        var input = InputOf(connection);
+        var plan = tunnel.PlanSubscriber(input);
         if (!plan.Ok)
         {
             await TryReleaseAsync(connection, ct);
             return (RpcResult.Fail(plan.Error!), null);
+        }
+        try
+        {
+            await tunnel.ConnectSubscriberAsync(input, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            await TryDisconnectTunnelAsync(connection);
+            await TryReleaseAsync(connection, ct);
+            return (RpcResult.Fail($"Could not bring the tunnel up: {e.Message}"), null);
         }
 
         try
@@ -304,6 +336,7 @@ public sealed class SubscriberService : IAsyncDisposable
                 _open.Remove(connection.Sid);
             await TryReleaseAsync(connection, ct);
             await TryApplyAsync();
+            await TryDisconnectTunnelAsync(connection);
             await _store.UpdateConnectionStateAsync(connection.Id, ConnectionState.Released, CancellationToken.None);
             return (RpcResult.Fail($"Could not bring the tunnel up: {e.Message}"), null);
         }
@@ -361,6 +394,7 @@ public sealed class SubscriberService : IAsyncDisposable
         }
         open.Renewal.Cancel();
         await ApplyLockedAsync(ct);
+        await TryDisconnectTunnelAsync(open.Connection);
         await _store.UpdateConnectionStateAsync(open.Connection.Id, ConnectionState.Released, CancellationToken.None);
         _log.LogInformation("Closed the tunnel to {Gateway} on {Interface}", open.Connection.GatewayAddress, open.Connection.Interface);
         if (wasActive)
@@ -380,11 +414,12 @@ public sealed class SubscriberService : IAsyncDisposable
         HostState state;
         lock (_open)
         {
-            state = _open.Values.OrderBy(o => o.Connection.Slot).Aggregate(HostState.Empty, (acc, o) => acc.Merge(o.TunnelState with { Routes = [], Policy = null, Dns = null }));
+            // Every tunnel with its own routes (a standby's way to its gateway); the default routes through the active one only.
+            state = _open.Values.OrderBy(o => o.Connection.Slot).Aggregate(HostState.Empty, (acc, o) => acc.Merge(o.TunnelState with { Policy = null, Dns = null }));
             if (_activeSid is { } sid && _open.TryGetValue(sid, out var active))
             {
                 var routed = DesiredState(active.Connection, HostState.Empty);
-                state = state with { Routes = routed.Routes, Policy = routed.Policy, Dns = routed.Dns };
+                state = state with { Routes = state.Routes.AddRange(routed.Routes), Policy = routed.Policy, Dns = routed.Dns };
             }
         }
         return _host.SetAsync(HostPart, state, ct);
@@ -459,10 +494,13 @@ public sealed class SubscriberService : IAsyncDisposable
         if (_config.Routing == SubscriberRouting.Route)
         {
             var routes = ImmutableArray.CreateBuilder<RouteSpec>();
-            if (connection.Ipv4 is not null)
-                routes.Add(new RouteSpec(IPNetwork.Parse("0.0.0.0/0"), connection.Interface));
-            if (connection.Ipv6 is not null)
-                routes.Add(new RouteSpec(IPNetwork.Parse("::/0"), connection.Interface));
+            // On an interface the tunnel's software shares with other traffic (cjdroute's TUN, which also holds the
+            // node's cjdns address) the source decides which tunnel a packet takes: name it.
+            var shared = _tunnels.TryGetValue(connection.Suite.Tunnel, out var t) && t.SharedSubscriberInterface is not null;
+            if (connection.Ipv4 is { } v4)
+                routes.Add(new RouteSpec(IPNetwork.Parse("0.0.0.0/0"), connection.Interface, Source: shared ? v4.Address : null));
+            if (connection.Ipv6 is { } v6)
+                routes.Add(new RouteSpec(IPNetwork.Parse("::/0"), connection.Interface, Source: shared ? v6.Address : null));
             state = state with
             {
                 Routes = routes.ToImmutable(),
@@ -565,6 +603,7 @@ public sealed class SubscriberService : IAsyncDisposable
             if (wasActive)
                 _lastError = $"Disconnected from {connection.GatewayAddress}: {reason}";
             await ApplyLockedAsync(ct);
+            await TryDisconnectTunnelAsync(connection);
             await _store.UpdateConnectionStateAsync(connection.Id, ConnectionState.Down, ct);
             _log.LogWarning("Connection to {Gateway} on {Interface} is down: {Reason}", connection.GatewayAddress, connection.Interface, reason);
             if (wasActive)
@@ -589,12 +628,40 @@ public sealed class SubscriberService : IAsyncDisposable
         await Task.WhenAll(all.Select(o => TryReleaseAsync(o.Connection, ct)));
         await ApplyLockedAsync(ct);
         foreach (var open in all)
+            await TryDisconnectTunnelAsync(open.Connection);
+        foreach (var open in all)
             await _store.UpdateConnectionStateAsync(open.Connection.Id, ConnectionState.Released, CancellationToken.None);
         foreach (var open in all)
             _log.LogInformation("Disconnected from {Gateway} ({Interface})", open.Connection.GatewayAddress, open.Connection.Interface);
         if (active is not null)
             _ = _hooks.RunAsync("onDisconnect", _config.OnDisconnect, HookValues(active), CancellationToken.None);
     }
+
+    private SubscriberTunnelInput InputOf(Connection c) =>
+        new(c.Interface, c.Secret, c.Tunnel, c.GatewayAddress, c.Ipv4, c.Ipv6, c.Mtu, c.TunnelGateway4, c.TunnelGateway6);
+
+    private Task TryDisconnectTunnelAsync(Connection connection) =>
+        _tunnels.TryGetValue(connection.Suite.Tunnel, out var tunnel) ? TryDisconnectTunnelAsync(tunnel, InputOf(connection)) : Task.CompletedTask;
+
+    /// <summary>Tells the tunnel's own software the connection is over; a failure is logged (the gateway revokes it too).</summary>
+    private async Task TryDisconnectTunnelAsync(ITunnelAdapter tunnel, SubscriberTunnelInput input)
+    {
+        try
+        {
+            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await tunnel.DisconnectSubscriberAsync(input, limit.Token);
+        }
+        catch (Exception e)
+        {
+            _log.LogWarning("Could not end the {Tunnel} connection to {Gateway} in its software: {Error}", tunnel.Name, input.GatewayMeshAddress, e.Message);
+        }
+    }
+
+    /// <summary>The open connection on the interface <paramref name="suite"/>'s tunnel shares, if it shares one.</summary>
+    private Connection? SharingInUse(Suite suite) =>
+        _tunnels.TryGetValue(suite.Tunnel, out var tunnel) && tunnel.SharedSubscriberInterface is { } shared
+            ? Connections.FirstOrDefault(c => c.Interface == shared)
+            : null;
 
     private Task TryReleaseAsync(Connection connection, CancellationToken ct) =>
         TryReleaseSidAsync(RpcClient.EndpointOf(connection.GatewayAddress, connection.GatewayPort), connection.Sid, ct);

@@ -8,7 +8,9 @@ namespace Mnigs.Tunnels;
 /// <summary>
 /// One tunnel method. The gateway half turns the live sessions into the host state that serves them;
 /// the subscriber half turns a gateway's reply into the host state of one tunnel. Both are pure given
-/// their inputs, so every decision is testable with the fake platform.
+/// their inputs, so every decision is testable with the fake platform. A tunnel served by software
+/// outside the kernel state (cjdroute's IpTunnel, an OpenVPN server) also tells that software, in
+/// <see cref="SyncGatewayAsync"/> and <see cref="ConnectSubscriberAsync"/>/<see cref="DisconnectSubscriberAsync"/>.
 /// </summary>
 public interface ITunnelAdapter
 {
@@ -19,8 +21,11 @@ public interface ITunnelAdapter
 
     // --- gateway half ---
 
-    /// <summary>Validates what the subscriber sent in <c>options</c> and returns what to keep with the session.</summary>
-    TunnelAdmission Admit(JsonObject? options);
+    /// <summary>
+    /// Validates what the subscriber sent in <c>options</c> and returns what to keep with the session.
+    /// <paramref name="caller"/> is the mesh address the request came from.
+    /// </summary>
+    TunnelAdmission Admit(JsonObject? options, IPAddress caller);
 
     /// <summary>The <c>tunnel</c> object of the requestConnection reply for one session.</summary>
     JsonObject DescribeForSubscriber(GatewaySession session, IPAddress meshAddress);
@@ -31,6 +36,14 @@ public interface ITunnelAdapter
     /// <summary>Interfaces subscribers' traffic arrives on (kept out of the gateway's own networks by the firewall).</summary>
     IReadOnlyList<string> GatewayInterfaces { get; }
 
+    /// <summary>
+    /// Makes the tunnel's own service serve exactly <paramref name="sessions"/> (this tunnel's live sessions; none
+    /// when the gateway stops serving), after the host state was applied. Called after every change and again
+    /// every few seconds, so it also repairs a service that restarted or what a crash left behind. Throws with a
+    /// plain message when the service cannot be told.
+    /// </summary>
+    Task SyncGatewayAsync(IReadOnlyList<GatewaySession> sessions, CancellationToken ct) => Task.CompletedTask;
+
     // --- subscriber half ---
 
     /// <summary>Fresh per-connection secrets and the <c>options</c> to send with requestConnection.</summary>
@@ -38,6 +51,18 @@ public interface ITunnelAdapter
 
     /// <summary>Host state of one connection; fails with a plain message when the reply is unusable.</summary>
     SubscriberTunnelPlan PlanSubscriber(SubscriberTunnelInput input);
+
+    /// <summary>
+    /// The one interface every connection of this tunnel uses when the tunnel's own software owns it (cjdroute's
+    /// TUN); null when each connection gets an interface of Mnigs' own. Such a tunnel carries one connection at a time.
+    /// </summary>
+    string? SharedSubscriberInterface => null;
+
+    /// <summary>Brings a planned connection up in the tunnel's own service, before its host state is applied; throws with a plain message when it cannot.</summary>
+    Task ConnectSubscriberAsync(SubscriberTunnelInput input, CancellationToken ct) => Task.CompletedTask;
+
+    /// <summary>Takes a connection down in the tunnel's own service, after its host state was removed (also for one a crash left behind).</summary>
+    Task DisconnectSubscriberAsync(SubscriberTunnelInput input, CancellationToken ct) => Task.CompletedTask;
 }
 
 public sealed record AdapterHealthFacts(bool Available, string Message);
@@ -52,6 +77,8 @@ public sealed record TunnelAdmission(bool Ok, string? Error, JsonObject State)
 /// <param name="Options">Sent in requestConnection's <c>options</c>.</param>
 public sealed record SubscriberTunnelKeys(string Secret, JsonObject Options);
 
+/// <param name="TunnelGateway4">The gateway's own IPv4 address inside the tunnel, when it gave one.</param>
+/// <param name="TunnelGateway6">The gateway's own IPv6 address inside the tunnel, when it gave one.</param>
 public sealed record SubscriberTunnelInput(
     string InterfaceName,
     string Secret,
@@ -59,7 +86,9 @@ public sealed record SubscriberTunnelInput(
     IPAddress GatewayMeshAddress,
     InterfaceAddress? Ipv4,
     InterfaceAddress? Ipv6,
-    int Mtu);
+    int Mtu,
+    IPAddress? TunnelGateway4 = null,
+    IPAddress? TunnelGateway6 = null);
 
 public sealed record SubscriberTunnelPlan(bool Ok, string? Error, HostState State)
 {

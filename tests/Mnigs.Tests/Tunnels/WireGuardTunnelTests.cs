@@ -12,6 +12,7 @@ namespace Mnigs.Tests.Tunnels;
 public sealed class WireGuardTunnelTests
 {
     private static readonly IPAddress GatewayMesh = IPAddress.Parse("fd00::1");
+    private static readonly IPAddress Caller = IPAddress.Parse("fd00::2");
     private static readonly (string PrivateKey, string PublicKey) GatewayKeys = WireGuardKeys.Create();
 
     private static readonly HostFacts Facts = new(
@@ -111,7 +112,7 @@ public sealed class WireGuardTunnelTests
     {
         var key = WireGuardKeys.Create().PublicKey;
 
-        var admission = Tunnel().Admit(new JsonObject { ["publicKey"] = key, ["extra"] = "ignored" });
+        var admission = Tunnel().Admit(new JsonObject { ["publicKey"] = key, ["extra"] = "ignored" }, Caller);
 
         Assert.True(admission.Ok);
         Assert.True(JsonNode.DeepEquals(new JsonObject { ["publicKey"] = key }, admission.State));
@@ -125,7 +126,7 @@ public sealed class WireGuardTunnelTests
     [InlineData("""{"publicKey": "short"}""")]
     public void A_gateway_refuses_a_missing_or_invalid_key(string? options)
     {
-        var admission = Tunnel().Admit(options is null ? null : JsonNode.Parse(options)!.AsObject());
+        var admission = Tunnel().Admit(options is null ? null : JsonNode.Parse(options)!.AsObject(), Caller);
 
         Assert.False(admission.Ok);
         Assert.Contains("options.publicKey", admission.Error);
@@ -134,7 +135,7 @@ public sealed class WireGuardTunnelTests
     [Fact]
     public void A_gateway_refuses_its_own_key()
     {
-        var admission = Tunnel().Admit(new JsonObject { ["publicKey"] = GatewayKeys.PublicKey });
+        var admission = Tunnel().Admit(new JsonObject { ["publicKey"] = GatewayKeys.PublicKey }, Caller);
 
         Assert.False(admission.Ok);
     }

@@ -32,7 +32,7 @@ public sealed class WireGuardTunnel(WireGuardOptions options) : ITunnelAdapter
         return new(false, "no WireGuard: the kernel has no wireguard module and wireguard-go is not installed");
     }
 
-    public TunnelAdmission Admit(JsonObject? requestOptions)
+    public TunnelAdmission Admit(JsonObject? requestOptions, IPAddress caller)
     {
         var key = requestOptions?["publicKey"] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
         if (!WireGuardKeys.IsValid(key))
