@@ -75,7 +75,10 @@ public static class DaemonHost
             new ProcessCommandRunner(loggers.CreateLogger<ProcessCommandRunner>()),
             new PlatformOptions(config.InterfacePrefix, config.RoutingTable, config.RulePriority, config.StateDir),
             loggers.CreateLogger<LinuxPlatform>());
+        // The programs tunnels run (an OpenVPN server, sockd, redsocks), with pid files so a crashed run's are ended too.
+        var services = new ServiceProcesses(Path.Combine(config.StateDir, "run"), loggers.CreateLogger<ServiceProcesses>());
         // Whatever a crashed run left behind goes first, before anything is applied.
+        await services.CleanupAsync(stop);
         await platform.CleanupAsync(stop);
         var facts = await platform.ReadFactsAsync(stop);
 
@@ -191,6 +194,7 @@ public static class DaemonHost
         catch (IOException e)
         {
             log.LogError("Cannot listen on port {Port}: {Error}", config.RpcPort, e.Message);
+            await services.CleanupAsync(CancellationToken.None);
             await platform.CleanupAsync(CancellationToken.None);
             return 1;
         }
@@ -231,6 +235,7 @@ public static class DaemonHost
             log.LogWarning("Could not tell the tunnels' services to stop serving: {Error}", e.Message);
         }
         // Sessions stay in the store and come back on the next start; the kernel is left as it was found.
+        await services.CleanupAsync(CancellationToken.None);
         await platform.CleanupAsync(CancellationToken.None);
         return 0;
     }

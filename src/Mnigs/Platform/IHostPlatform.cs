@@ -47,6 +47,7 @@ public sealed record LinkFacts(string Name, int Mtu, System.Collections.Immutabl
 /// <param name="SystemdResolved">Whether resolvectl manages DNS on this host.</param>
 /// <param name="Resolvers">Non-loopback name servers this host uses.</param>
 /// <param name="Links">The host's interfaces and their addresses (null: not read).</param>
+/// <param name="Programs">Full paths of the helper programs of <see cref="KnownPrograms"/> that are installed, by name (null: not looked for).</param>
 public sealed record HostFacts(
     string? DefaultRouteInterface,
     bool KernelWireGuard,
@@ -55,8 +56,16 @@ public sealed record HostFacts(
     bool Nftables,
     bool SystemdResolved,
     IReadOnlyList<System.Net.IPAddress> Resolvers,
-    IReadOnlyList<LinkFacts>? Links = null)
+    IReadOnlyList<LinkFacts>? Links = null,
+    IReadOnlyDictionary<string, string>? Programs = null)
 {
+    /// <summary>Helper programs tunnels may need; <see cref="Programs"/> says which are installed.</summary>
+    public static readonly IReadOnlyList<string> KnownPrograms =
+        ["openvpn", "sockd", "danted", "redsocks", "vpnserver", "vpnclient", "vpncmd", "iperf3"];
+
+    /// <summary>Full path of <paramref name="program"/> (one of <see cref="KnownPrograms"/>), or null when it is not installed.</summary>
+    public string? Program(string program) => Programs?.GetValueOrDefault(program);
+
     /// <summary>The interface that holds <paramref name="address"/>, if any.</summary>
     public LinkFacts? LinkWith(System.Net.IPAddress address) =>
         Links?.FirstOrDefault(l => l.Addresses.Any(a => a.Address.Equals(address)));

@@ -103,7 +103,11 @@ public sealed class LinuxPlatform : IHostPlatform, IDisposable
                 Nftables: _runner.FindProgram("nft") is not null,
                 SystemdResolved: UsesSystemdResolved(),
                 Resolvers: await ReadResolversAsync(ct),
-                Links: [.. (await ReadLinksAsync(ct)).Select(l => new LinkFacts(l.Name, l.Mtu, l.Addresses))]);
+                Links: [.. (await ReadLinksAsync(ct)).Select(l => new LinkFacts(l.Name, l.Mtu, l.Addresses))],
+                Programs: HostFacts.KnownPrograms
+                    .Select(p => (Name: p, Path: _runner.FindProgram(p)))
+                    .Where(p => p.Path is not null)
+                    .ToDictionary(p => p.Name, p => p.Path!, StringComparer.Ordinal));
         }
         finally
         {
