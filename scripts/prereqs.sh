@@ -24,6 +24,12 @@ sqlite3 sqlite3
 yggdrasil yggdrasil
 batctl batctl
 chromium chromium
+openvpn openvpn
+danted dante-server
+redsocks redsocks
+vpncmd softether-vpncmd
+vpnserver softether-vpnserver
+vpnclient softether-vpnclient
 LIST
     if ((${#need[@]})); then
         echo "==> Installing ${need[*]}"
