@@ -52,12 +52,14 @@ public static class ConfigLoader
             config = key.Apply(config, entry.Value);
         }
 
-        CheckGateway(config.WireGuardIpv4Gateway, config.WireGuardIpv4Subnet, "ipv4Gateway", "ipv4Subnet");
-        CheckGateway(config.WireGuardIpv6Gateway, config.WireGuardIpv6Subnet, "ipv6Gateway", "ipv6Subnet");
+        CheckGateway("wireguard", config.WireGuardIpv4Gateway, config.WireGuardIpv4Subnet, "ipv4Gateway", "ipv4Subnet");
+        CheckGateway("wireguard", config.WireGuardIpv6Gateway, config.WireGuardIpv6Subnet, "ipv6Gateway", "ipv6Subnet");
+        CheckGateway("cjdns", config.CjdnsTunnelIpv4Gateway, config.CjdnsTunnelIpv4Subnet, "tunnelIpv4Gateway", "tunnelIpv4Subnet");
+        CheckGateway("cjdns", config.CjdnsTunnelIpv6Gateway, config.CjdnsTunnelIpv6Subnet, "tunnelIpv6Gateway", "tunnelIpv6Subnet");
         return (config, [.. errors.OrderBy(e => e.Line)]);
 
         // Checked only when both keys were read, so one typo does not also report a confusing mismatch.
-        void CheckGateway(IPAddress? gateway, IPNetwork? subnet, string gatewayKey, string subnetKey)
+        void CheckGateway(string section, IPAddress? gateway, IPNetwork? subnet, string gatewayKey, string subnetKey)
         {
             var gatewayEntry = ConfigSchema.Find("wireguard", gatewayKey)!;
             var subnetEntry = ConfigSchema.Find("wireguard", subnetKey)!;

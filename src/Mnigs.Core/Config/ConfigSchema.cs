@@ -73,6 +73,11 @@ public static class ConfigSchema
         Key("cjdns", "adminPort", Whole(1, 65535), "11234", "UDP port of cjdroute's admin interface, when config is empty.", (c, v) => c with { CjdnsAdminPort = v }),
         Key("cjdns", "adminPassword", new ConfigValueKind<string>("text without control characters", (string text, out string value, out string? hint) => { hint = null; value = text; return !text.Any(char.IsControl); }).OrEmpty("", "nothing for NONE, cjdroute's default"),
             "", "Password of cjdroute's admin interface (its admin.password), when config is empty.", (c, v) => c with { CjdnsAdminPassword = v }),
+        Key("cjdns", "tunnel", Bool, "yes", "Offer and use cjdns' own tunnel (IpTunnel) when cjdns is enabled.", (c, v) => c with { CjdnsTunnel = v }),
+        Key("cjdns", "tunnelIpv4Subnet", Ipv4Subnet, "10.202.0.0/24", "IPv4 addresses handed to subscribers of the cjdns tunnel.", (c, v) => c with { CjdnsTunnelIpv4Subnet = v }),
+        Key("cjdns", "tunnelIpv4Gateway", Address(AddressFamily.InterNetwork).OrEmpty(null, $"{Nothing} for the first host of the subnet"), "", "The gateway's own IPv4 address on cjdroute's TUN, a host of tunnelIpv4Subnet.", (c, v) => c with { CjdnsTunnelIpv4Gateway = v }),
+        Key("cjdns", "tunnelIpv6Subnet", Ipv6Subnet.OrEmpty(null, $"{Nothing} to turn IPv6 off"), "fd6d:6e69:6774::/64", "IPv6 addresses handed to subscribers of the cjdns tunnel.", (c, v) => c with { CjdnsTunnelIpv6Subnet = v }),
+        Key("cjdns", "tunnelIpv6Gateway", Address(AddressFamily.InterNetworkV6).OrEmpty(null, $"{Nothing} for the first host of the subnet"), "", "The gateway's own IPv6 address on cjdroute's TUN, a host of tunnelIpv6Subnet.", (c, v) => c with { CjdnsTunnelIpv6Gateway = v }),
 
         Key("layer2", "enabled", Bool, "no", "Use the switched segment this node is on, with no routing protocol: neighbours found by mDNS and the neighbour table.", (c, v) => c with { Layer2Enabled = v }),
         Key("layer2", "interface", InterfaceName.OrEmpty("", $"{Nothing}; required when layer2 is enabled (status says so)"), "", "The interface on the switched segment.", (c, v) => c with { Layer2Interface = v }),

@@ -83,6 +83,12 @@ public sealed record MnigsConfig
     public int CjdnsAdminPort { get; init; } = 11234;
     /// <summary>Empty means NONE, cjdroute's default. Never logged.</summary>
     public string CjdnsAdminPassword { get; init; } = "";
+    /// <summary>Offer and use cjdns' IpTunnel (suite *-cjdns-*) when cjdns is enabled.</summary>
+    public bool CjdnsTunnel { get; init; } = true;
+    public IPNetwork CjdnsTunnelIpv4Subnet { get; init; } = IPNetwork.Parse("10.202.0.0/24");
+    public IPAddress? CjdnsTunnelIpv4Gateway { get; init; }
+    public IPNetwork? CjdnsTunnelIpv6Subnet { get; init; } = IPNetwork.Parse("fd6d:6e69:6774::/64");
+    public IPAddress? CjdnsTunnelIpv6Gateway { get; init; }
 
     // [layer2]
     public bool Layer2Enabled { get; init; }

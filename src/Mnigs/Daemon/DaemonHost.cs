@@ -101,6 +101,8 @@ public static class DaemonHost
                 Core.Host.InterfaceNames.For(config.InterfacePrefix, identity.Tag, 'g', 0), () => gatewayKey.Value, config.WireGuardListenPort,
                 pools.GetValueOrDefault("wireguard"), config.WireGuardMtu > 0 ? config.WireGuardMtu : 1420));
         }
+        if (config.CjdnsEnabled && config.CjdnsTunnel && networks.Adapters.OfType<Networks.Cjdns.CjdnsAdapter>().FirstOrDefault() is { } cjdns)
+            tunnels["cjdns"] = new Tunnels.Cjdns.CjdnsTunnel(cjdns, platform, pools.GetValueOrDefault("cjdns"), loggers.CreateLogger<Tunnels.Cjdns.CjdnsTunnel>());
         var payments = new Dictionary<string, IPaymentMethod> { ["free"] = new FreePayment() };
 
         var host = new HostStateCoordinator(platform, loggers.CreateLogger<HostStateCoordinator>());
@@ -269,6 +271,10 @@ public static class DaemonHost
             pools["wireguard"] = new TunnelPools(
                 new AddressPool(config.WireGuardIpv4Subnet, config.WireGuardIpv4Gateway),
                 config.WireGuardIpv6Subnet is { } v6 ? new AddressPool(v6, config.WireGuardIpv6Gateway) : null);
+        if (config.CjdnsEnabled && config.CjdnsTunnel)
+            pools["cjdns"] = new TunnelPools(
+                new AddressPool(config.CjdnsTunnelIpv4Subnet, config.CjdnsTunnelIpv4Gateway),
+                config.CjdnsTunnelIpv6Subnet is { } c6 ? new AddressPool(c6, config.CjdnsTunnelIpv6Gateway) : null);
         return pools;
     }
 

@@ -318,6 +318,9 @@ public sealed class GatewayService
 
     private async Task SyncTunnelsLockedAsync(IReadOnlyList<GatewaySession> sessions, string? strictTunnel, CancellationToken ct)
     {
+        // A node that is no gateway has no sessions to serve, and its tunnels' software may be carrying its own connections.
+        if (!_config.GatewayEnabled)
+            return;
         foreach (var tunnel in _tunnels.Values)
         {
             // A tunnel that cannot work here has no service to tell (cjdroute is not answering, say).

@@ -24,6 +24,7 @@ public sealed class CjdnsAdapter(CjdnsOptions options, ILogger<CjdnsAdapter> log
     private readonly Lock _gate = new();
     private CjdnsAdminClient? _client;
     private (long At, CjdnsSelf Self)? _self;
+    private CjdnsSelf? _known;
     private (long At, IReadOnlyList<CjdnsPeer> Peers)? _peers;
 
     public string Name => "cjdns";
@@ -41,9 +42,24 @@ public sealed class CjdnsAdapter(CjdnsOptions options, ILogger<CjdnsAdapter> log
         catch (CjdnsAdminException e)
         {
             log.LogDebug("cjdns check failed: {Reason}", e.Message);
+            lock (_gate)
+                _known = null;
             return AdapterHealth.Unavailable(e.Message);
         }
     }
+
+    /// <summary>This node on cjdns as last seen, or null when cjdroute did not answer the last check: what the cjdns tunnel needs without a call.</summary>
+    public CjdnsSelf? Known
+    {
+        get
+        {
+            lock (_gate)
+                return _known;
+        }
+    }
+
+    /// <summary>cjdroute's IpTunnel through the current admin endpoint.</summary>
+    public CjdnsIpTunnel IpTunnel() => new(Client());
 
     /// <summary>This node's address, key and protocol version; reused for a second.</summary>
     public async Task<CjdnsSelf> SelfAsync(CancellationToken ct)
@@ -66,7 +82,10 @@ public sealed class CjdnsAdapter(CjdnsOptions options, ILogger<CjdnsAdapter> log
                 ?? throw new CjdnsAdminException($"cjdroute on {client.Endpoint.Where} does not describe itself (NodeStore_nodeForAddr answered no node)");
         }
         lock (_gate)
+        {
             _self = (Stopwatch.GetTimestamp(), self);
+            _known = self;
+        }
         return self;
     }
 
