@@ -45,6 +45,7 @@ internal sealed class DaemonRig : IAsyncDisposable
     private readonly ScratchDirectory _dir = new("daemon");
     private readonly HttpClient _http;
     private readonly CancellationTokenSource _stopping = new();
+    private IReadOnlyList<ITunnelAdapter> _extraTunnels = [];
 
     private DaemonRig(MnigsConfig config, HostFacts facts, HttpMessageHandler? http)
     {
@@ -99,15 +100,16 @@ internal sealed class DaemonRig : IAsyncDisposable
 
     /// <summary>A gateway node: gateway enabled, four subscribers at most, the default pools.</summary>
     public static Task<DaemonRig> StartAsync(Func<MnigsConfig, MnigsConfig>? configure = null, HostFacts? facts = null,
-        bool babelAvailable = true, HttpMessageHandler? http = null)
+        bool babelAvailable = true, HttpMessageHandler? http = null, IReadOnlyList<ITunnelAdapter>? extraTunnels = null)
     {
         var config = new MnigsConfig { Name = "gw", GatewayEnabled = true, MaxConnections = 4 };
-        return StartAsync(configure?.Invoke(config) ?? config, facts ?? GatewayFacts, babelAvailable, http);
+        return StartAsync(configure?.Invoke(config) ?? config, facts ?? GatewayFacts, babelAvailable, http, extraTunnels);
     }
 
-    public static async Task<DaemonRig> StartAsync(MnigsConfig config, HostFacts facts, bool babelAvailable, HttpMessageHandler? http)
+    public static async Task<DaemonRig> StartAsync(MnigsConfig config, HostFacts facts, bool babelAvailable, HttpMessageHandler? http,
+        IReadOnlyList<ITunnelAdapter>? extraTunnels = null)
     {
-        var rig = new DaemonRig(config, facts, http);
+        var rig = new DaemonRig(config, facts, http) { _extraTunnels = extraTunnels ?? [] };
         rig.Babel.Available = babelAvailable;
         await rig.RunAsync();
         return rig;
@@ -147,6 +149,8 @@ internal sealed class DaemonRig : IAsyncDisposable
                 GatewayInterface, () => gatewayKey.Value, config.WireGuardListenPort,
                 pools.GetValueOrDefault("wireguard"), config.WireGuardMtu > 0 ? config.WireGuardMtu : 1420));
         }
+        foreach (var extra in _extraTunnels)
+            tunnels[extra.Name] = extra;
         Tunnels = tunnels;
         var payments = new Dictionary<string, IPaymentMethod> { ["free"] = new FreePayment() };
 
