@@ -451,11 +451,20 @@ public sealed class SubscriberService : IAsyncDisposable
             return null;
 
         var offeredMtu = Int(reply, "mtu") ?? 1420;
-        var pathMtu = await _platform.PathMtuAsync(gateway, ct);
-        var mtu = _config.WireGuardMtu > 0 ? _config.WireGuardMtu : offeredMtu;
-        if (pathMtu is { } path)
-            mtu = Math.Min(mtu, path - WireGuardOverhead);
-        mtu = Math.Max(mtu, 1280);
+        int mtu;
+        if (_tunnels.TryGetValue(suite.Tunnel, out var own) && own.SharedSubscriberInterface is not null)
+        {
+            // The tunnel's software owns the interface and its MTU (cjdroute's TUN): only reported.
+            mtu = Math.Clamp(offeredMtu, 576, 65535);
+        }
+        else
+        {
+            var pathMtu = await _platform.PathMtuAsync(gateway, ct);
+            mtu = _config.WireGuardMtu > 0 ? _config.WireGuardMtu : offeredMtu;
+            if (pathMtu is { } path)
+                mtu = Math.Min(mtu, path - WireGuardOverhead);
+            mtu = Math.Max(mtu, 1280);
+        }
 
         var dns = (reply["dns"] as JsonArray ?? [])
             .Select(n => n is JsonValue v && v.TryGetValue<string>(out var s) && IPAddress.TryParse(s, out var ip) ? ip : null)
