@@ -217,8 +217,10 @@ public sealed class DirectoryService
 
         var neighbours = await NeighboursAsync(ct);
         var others = KnownDaemons().Where(p => !neighbours.Contains(p)).ToList();
+        // Not neighbours.Skip(1): on an empty list .NET 10's Concat(...).OrderBy(...).Take(...) then throws ArgumentOutOfRangeException.
+        var rest = neighbours.Count > 1 ? neighbours.GetRange(1, neighbours.Count - 1) : [];
         var chosen = neighbours.OrderBy(_ => Random.Shared.Next()).Take(1)
-            .Concat(others.Concat(neighbours.Skip(1)).OrderBy(_ => Random.Shared.Next()).Take(PeersPerRound - 1))
+            .Concat(others.Concat(rest).OrderBy(_ => Random.Shared.Next()).Take(PeersPerRound - 1))
             .Distinct()
             .ToList();
         foreach (var peer in chosen)
@@ -257,7 +259,7 @@ public sealed class DirectoryService
                 .SelectMany(s => s.Addresses.Select(a => new GatewayAddress(s.Name, a.ToString())))
                 .Take(DirectoryRecord.MaxAddresses)
                 .ToList();
-            var suites = _gateway.Suites().Take(DirectoryRecord.MaxSuites).Select(s => SuiteOffer.Free(s.Id)).ToList();
+            var suites = _gateway.Suites().Take(DirectoryRecord.MaxSuites).Select(s => new SuiteOffer(s.Id, _gateway.PriceMicrosOf(s))).ToList();
             var name = _config.Name.Length > DirectoryRecord.MaxNameLength ? _config.Name[..DirectoryRecord.MaxNameLength] : _config.Name;
             var due = previous is null || previous.Withdrawn
                 || now >= previous.IssuedAtTime + TimeSpan.FromSeconds(_config.RecordLifetime / 2.0)

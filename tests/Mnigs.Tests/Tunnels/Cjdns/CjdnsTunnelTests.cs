@@ -16,7 +16,7 @@ namespace Mnigs.Tests.Tunnels.Cjdns;
 /// The cjdns tunnel against a simulated cjdroute on real UDP (the admin client as tested byte for byte against
 /// the recordings): what the gateway allows and takes back, what the subscriber asks for and cleans up.
 /// </summary>
-public sealed class CjdnsTunnelTests : IAsyncDisposable
+public sealed class CjdnsTunnelTests : IAsyncLifetime
 {
     private static readonly CancellationToken None = CancellationToken.None;
     private static readonly IReadOnlyList<string> Keys = CjdnsKeys.Make(4, seed: 7);
@@ -29,7 +29,10 @@ public sealed class CjdnsTunnelTests : IAsyncDisposable
     private readonly FakeHostPlatform _gwHost = new();
     private readonly FakeHostPlatform _subHost = new();
 
-    public async ValueTask DisposeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    // xunit 2 calls IAsyncLifetime, not IAsyncDisposable, on test classes: the fake cjdroutes' sockets are closed here.
+    public async Task DisposeAsync()
     {
         await _gwCjdroute.DisposeAsync();
         await _subCjdroute.DisposeAsync();
