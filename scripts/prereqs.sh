@@ -21,6 +21,8 @@ python3 python3
 iperf3 iperf3
 wrk wrk
 sqlite3 sqlite3
+systemd-analyze systemd
+man man-db
 yggdrasil yggdrasil
 batctl batctl
 chromium chromium

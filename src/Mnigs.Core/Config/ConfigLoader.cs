@@ -54,15 +54,22 @@ public static class ConfigLoader
 
         CheckGateway("wireguard", config.WireGuardIpv4Gateway, config.WireGuardIpv4Subnet, "ipv4Gateway", "ipv4Subnet");
         CheckGateway("wireguard", config.WireGuardIpv6Gateway, config.WireGuardIpv6Subnet, "ipv6Gateway", "ipv6Subnet");
+        CheckGateway("openvpn", config.OpenVpnIpv4Gateway, config.OpenVpnIpv4Subnet, "ipv4Gateway", "ipv4Subnet");
+        CheckGateway("openvpn", config.OpenVpnIpv6Gateway, config.OpenVpnIpv6Subnet, "ipv6Gateway", "ipv6Subnet");
         CheckGateway("cjdns", config.CjdnsTunnelIpv4Gateway, config.CjdnsTunnelIpv4Subnet, "tunnelIpv4Gateway", "tunnelIpv4Subnet");
         CheckGateway("cjdns", config.CjdnsTunnelIpv6Gateway, config.CjdnsTunnelIpv6Subnet, "tunnelIpv6Gateway", "tunnelIpv6Subnet");
+        CheckGateway("ipip", config.IpipIpv4Gateway, config.IpipIpv4Subnet, "ipv4Gateway", "ipv4Subnet");
+        CheckGateway("gre", config.GreIpv4Gateway, config.GreIpv4Subnet, "ipv4Gateway", "ipv4Subnet");
+        CheckGateway("gre", config.GreIpv6Gateway, config.GreIpv6Subnet, "ipv6Gateway", "ipv6Subnet");
+        CheckGateway("softether", config.SoftEtherIpv4Gateway, config.SoftEtherIpv4Subnet, "ipv4Gateway", "ipv4Subnet");
+        CheckGateway("softether", config.SoftEtherIpv6Gateway, config.SoftEtherIpv6Subnet, "ipv6Gateway", "ipv6Subnet");
         return (config, [.. errors.OrderBy(e => e.Line)]);
 
         // Checked only when both keys were read, so one typo does not also report a confusing mismatch.
         void CheckGateway(string section, IPAddress? gateway, IPNetwork? subnet, string gatewayKey, string subnetKey)
         {
-            var gatewayEntry = ConfigSchema.Find("wireguard", gatewayKey)!;
-            var subnetEntry = ConfigSchema.Find("wireguard", subnetKey)!;
+            var gatewayEntry = ConfigSchema.Find(section, gatewayKey)!;
+            var subnetEntry = ConfigSchema.Find(section, subnetKey)!;
             if (gateway is null || failed.Contains(gatewayEntry) || failed.Contains(subnetEntry))
                 return;
             if (GatewayProblem(gateway, subnet, subnetEntry.Name) is { } problem)

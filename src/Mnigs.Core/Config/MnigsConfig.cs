@@ -41,6 +41,12 @@ public sealed record MnigsConfig
     public ImmutableArray<IPAddress> GatewayDns { get; init; } = [];
     public string OnRegister { get; init; } = "";
     public string OnRelease { get; init; } = "";
+    /// <summary>The payment method of the suites this gateway serves: <c>free</c> or <c>voucher</c>.</summary>
+    public string GatewayPayment { get; init; } = "free";
+    /// <summary>Micro-units per hour advertised for a voucher suite (see Directory.SuiteOffer); free suites cost 0.</summary>
+    public long PriceMicros { get; init; }
+    /// <summary>Currency unit of <see cref="PriceMicros"/>; empty means none given.</summary>
+    public string PriceUnit { get; init; } = "";
 
     // [subscriber]
     public SubscriberRouting Routing { get; init; } = SubscriberRouting.Route;
@@ -115,6 +121,47 @@ public sealed record MnigsConfig
     public IPAddress? WireGuardIpv6Gateway { get; init; }
     /// <summary>0 means from the path: the mesh MTU towards the peer less WireGuard's 80 bytes.</summary>
     public int WireGuardMtu { get; init; }
+
+    // [openvpn]
+    public bool OpenVpnEnabled { get; init; } = true;
+    public int OpenVpnPort { get; init; } = 1194;
+    public IPNetwork OpenVpnIpv4Subnet { get; init; } = IPNetwork.Parse("10.203.0.0/24");
+    public IPAddress? OpenVpnIpv4Gateway { get; init; }
+    public IPNetwork? OpenVpnIpv6Subnet { get; init; } = IPNetwork.Parse("fd6d:6e69:6775::/64");
+    public IPAddress? OpenVpnIpv6Gateway { get; init; }
+
+    // [ipip]
+    public bool IpipEnabled { get; init; }
+    public IPNetwork IpipIpv4Subnet { get; init; } = IPNetwork.Parse("10.205.0.0/24");
+    public IPAddress? IpipIpv4Gateway { get; init; }
+    /// <summary>0 means the kernel's choice (the mesh route's MTU less the tunnel's headers).</summary>
+    public int IpipMtu { get; init; }
+
+    // [gre]
+    public bool GreEnabled { get; init; }
+    public IPNetwork GreIpv4Subnet { get; init; } = IPNetwork.Parse("10.206.0.0/24");
+    public IPAddress? GreIpv4Gateway { get; init; }
+    public IPNetwork? GreIpv6Subnet { get; init; } = IPNetwork.Parse("fd6d:6e69:6777::/64");
+    public IPAddress? GreIpv6Gateway { get; init; }
+    public int GreMtu { get; init; }
+
+    // [softether]
+    public bool SoftEtherEnabled { get; init; }
+    public int SoftEtherPort { get; init; } = 5555;
+    public IPNetwork SoftEtherIpv4Subnet { get; init; } = IPNetwork.Parse("10.204.0.0/24");
+    public IPAddress? SoftEtherIpv4Gateway { get; init; }
+    public IPNetwork? SoftEtherIpv6Subnet { get; init; } = IPNetwork.Parse("fd6d:6e69:6776::/64");
+    public IPAddress? SoftEtherIpv6Gateway { get; init; }
+
+    // [socks]
+    public bool SocksEnabled { get; init; }
+    /// <summary>The gateway's SOCKS server (danted) listens on this TCP port of its IPv4 mesh addresses.</summary>
+    public int SocksPort { get; init; } = 1080;
+    /// <summary>First local port of the subscriber's redsocks (TCP, and its dnstc on UDP), one per open socks connection.</summary>
+    public int SocksRedirectPort { get; init; } = 12380;
+
+    // [forward]
+    public bool ForwardEnabled { get; init; }
 
     // [directory]
     public bool DirectoryEnabled { get; init; } = true;

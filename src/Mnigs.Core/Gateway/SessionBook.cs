@@ -148,6 +148,16 @@ public sealed class SessionBook
 
     public GatewaySession? Find(string sid) => _sessions.GetValueOrDefault(sid);
 
+    /// <summary>Records a session's new payment state (a voucher redeemed or used up); null when there is no such session.</summary>
+    public GatewaySession? SetPaymentState(string sid, string paymentState)
+    {
+        if (!_sessions.TryGetValue(sid, out var session))
+            return null;
+        var updated = session with { PaymentState = paymentState };
+        _sessions[sid] = updated;
+        return updated;
+    }
+
     private bool TryOwned(string sid, IPAddress caller, out GatewaySession session)
     {
         session = null!;
@@ -174,7 +184,11 @@ public sealed class SessionBook
     private static IPAddress Normalize(IPAddress a) => a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : a;
 }
 
-public sealed record TunnelPools(AddressPool? Ipv4, AddressPool? Ipv6);
+public sealed record TunnelPools(AddressPool? Ipv4, AddressPool? Ipv6)
+{
+    /// <summary>The pools of a tunnel that hands out no addresses (socks, forward): its sessions go by their mesh address.</summary>
+    public static readonly TunnelPools None = new(null, null);
+}
 
 public sealed record SessionResult(bool Ok, GatewaySession? Session, string? Error, bool Temporary)
 {

@@ -12,6 +12,14 @@ public sealed record HostState
     public static readonly HostState Empty = new();
 
     public ImmutableArray<WireGuardInterface> WireGuard { get; init; } = [];
+    /// <summary>Mnigs' ipip, gre, ip6tnl and ip6gre links (tunnels <c>ipip</c> and <c>gre</c>).</summary>
+    public ImmutableArray<KernelTunnelLink> KernelTunnels { get; init; } = [];
+    /// <summary>
+    /// Interfaces named like Mnigs' own that a tunnel's program creates, configures and removes itself (an OpenVPN
+    /// tun): the platform never deletes them under their program, also not right after they are dropped from the state
+    /// (the tunnel stops the program then); cleanup after a crash removes what is left.
+    /// </summary>
+    public ImmutableArray<string> ServiceLinks { get; init; } = [];
     /// <summary>Routes in Mnigs' own routing table (<see cref="RoutingPolicy.Table"/>).</summary>
     public ImmutableArray<RouteSpec> Routes { get; init; } = [];
     /// <summary>When set, policy rules send traffic not matched by a specific main-table route to Mnigs' table.</summary>
@@ -24,6 +32,8 @@ public sealed record HostState
     public HostState Merge(HostState other) => new()
     {
         WireGuard = WireGuard.AddRange(other.WireGuard),
+        KernelTunnels = KernelTunnels.AddRange(other.KernelTunnels),
+        ServiceLinks = ServiceLinks.AddRange(other.ServiceLinks),
         Routes = Routes.AddRange(other.Routes),
         Policy = Policy ?? other.Policy,
         Firewall = Firewall.Merge(other.Firewall),
@@ -43,6 +53,32 @@ public sealed record WireGuardInterface(
 {
     public override string ToString() =>
         $"{Name} port={ListenPort} mtu={Mtu} addrs=[{string.Join(",", Addresses)}] peers={Peers.Length}";
+}
+
+/// <summary>
+/// A kernel tunnel link owned by Mnigs: <c>ip link add NAME type KIND local LOCAL remote REMOTE</c> (KIND one of
+/// <see cref="Kinds"/>). <see cref="Local"/> null leaves the outer source to the kernel; <see cref="Mtu"/> null leaves
+/// the MTU the kernel derives from the route to <see cref="Remote"/>.
+/// </summary>
+public sealed record KernelTunnelLink(
+    string Name,
+    string Kind,
+    IPAddress? Local,
+    IPAddress Remote,
+    ImmutableArray<TunnelAddress> Addresses,
+    int? Mtu = null)
+{
+    /// <summary>The link kinds Mnigs creates: IPv4 (ipip, gre) and IPv6 (ip6tnl, ip6gre) outer headers.</summary>
+    public static readonly ImmutableArray<string> Kinds = ["ipip", "gre", "ip6tnl", "ip6gre"];
+
+    public override string ToString() =>
+        $"{Name} {Kind} local={Local?.ToString() ?? "any"} remote={Remote} mtu={Mtu} addrs=[{string.Join(",", Addresses)}]";
+}
+
+/// <summary>An address on a point-to-point link; with <see cref="Peer"/>, the prefix length is the peer's (<c>ip addr add A peer P/32</c>).</summary>
+public readonly record struct TunnelAddress(InterfaceAddress Address, IPAddress? Peer = null)
+{
+    public override string ToString() => Peer is { } peer ? $"{Address.Address} peer {peer}/{Address.PrefixLength}" : Address.ToString();
 }
 
 public sealed record WireGuardPeer(
@@ -77,8 +113,14 @@ public sealed record FirewallSpec
     public bool ClampMss { get; init; }
     /// <summary>UDP ports opened on input for tunnel endpoints (informational for hosts with a default-drop input policy).</summary>
     public ImmutableArray<int> TunnelPorts { get; init; } = [];
+    /// <summary>The payment gate (Payments/Voucher): who waits for payment and what paid sessions have left; rendered by <see cref="NftablesPaymentRules"/>.</summary>
+    public PaymentFirewall Payment { get; init; } = PaymentFirewall.None;
+    /// <summary>The forward tunnel's gateway rules (Tunnels/Forward): mesh traffic reaches the uplink only from live sessions.</summary>
+    public ForwardFirewall Forward { get; init; } = ForwardFirewall.None;
+    /// <summary>The socks tunnel's rules (Tunnels/Socks): the gateway's SOCKS port, the subscriber's redirect to redsocks.</summary>
+    public SocksFirewall Socks { get; init; } = SocksFirewall.None;
 
-    public bool IsEmpty => MasqueradeSources.IsEmpty && SubscriberInterfaces.IsEmpty && !ClampMss;
+    public bool IsEmpty => MasqueradeSources.IsEmpty && SubscriberInterfaces.IsEmpty && !ClampMss && Payment.IsEmpty && Forward.IsEmpty && Socks.IsEmpty;
 
     public FirewallSpec Merge(FirewallSpec other) => new()
     {
@@ -87,11 +129,75 @@ public sealed record FirewallSpec
         SubscriberInterfaces = SubscriberInterfaces.AddRange(other.SubscriberInterfaces),
         ClampMss = ClampMss || other.ClampMss,
         TunnelPorts = TunnelPorts.AddRange(other.TunnelPorts),
+        Payment = Payment.Merge(other.Payment),
+        Forward = Forward.Merge(other.Forward),
+        Socks = Socks.Merge(other.Socks),
     };
 }
 
 /// <summary>Resolvers to use while connected; <see cref="ResolvConf"/> is the file to manage when systemd-resolved does not run.</summary>
-public sealed record DnsSpec(ImmutableArray<IPAddress> Servers, string Interface, string ResolvConf);
+/// <param name="OverTcp">Ask over TCP (resolv.conf's <c>options use-vc</c>), for a path that carries TCP only (the socks tunnel).</param>
+public sealed record DnsSpec(ImmutableArray<IPAddress> Servers, string Interface, string ResolvConf, bool OverTcp = false);
+
+// --- forward tunnel (Tunnels/Forward) ---
+
+/// <summary>
+/// The forward tunnel on a gateway: no tunnel at all, so traffic from <see cref="MeshInterfaces"/> to the uplink is
+/// forwarded (and masqueraded) only from <see cref="Sources"/>, the mesh addresses of live sessions; the rest is dropped.
+/// </summary>
+public sealed record ForwardFirewall
+{
+    public static readonly ForwardFirewall None = new();
+
+    /// <summary>The interfaces of the networks forward runs over (the layer-2 segment's, batman-adv's bat0).</summary>
+    public ImmutableArray<string> MeshInterfaces { get; init; } = [];
+
+    public ImmutableArray<ForwardSource> Sources { get; init; } = [];
+
+    public bool IsEmpty => MeshInterfaces.IsEmpty && Sources.IsEmpty;
+
+    public ForwardFirewall Merge(ForwardFirewall other) => new()
+    {
+        MeshInterfaces = MeshInterfaces.AddRange(other.MeshInterfaces),
+        Sources = Sources.AddRange(other.Sources),
+    };
+}
+
+/// <summary>
+/// One subscriber's mesh address in the forward set, for <see cref="TimeLeft"/>: the time its lease has left. The
+/// kernel drops the element when it runs out, so an expired lease ends even while the daemon is not running.
+/// </summary>
+public sealed record ForwardSource(IPAddress Address, TimeSpan TimeLeft);
+
+// --- socks tunnel (Tunnels/Socks) ---
+
+/// <summary>
+/// The socks tunnel's rules. Gateway: TCP to <see cref="GatewayPort"/> (dante) from anywhere but the host itself is
+/// refused unless it comes from one of <see cref="Clients"/>, the mesh addresses of live sessions, so a released
+/// subscriber is refused at once (dante's own rules follow on its reload). Subscriber: TCP, and DNS over UDP, that
+/// Mnigs' loopback default route would carry to the Internet is redirected to redsocks on <see cref="RedirectPort"/>;
+/// the rest of that traffic is refused (a SOCKS proxy carries TCP only).
+/// </summary>
+public sealed record SocksFirewall
+{
+    public static readonly SocksFirewall None = new();
+
+    public int? GatewayPort { get; init; }
+
+    /// <summary>IPv4 addresses only: redsocks reaches SOCKS servers over IPv4.</summary>
+    public ImmutableArray<IPAddress> Clients { get; init; } = [];
+
+    public int? RedirectPort { get; init; }
+
+    public bool IsEmpty => GatewayPort is null && RedirectPort is null;
+
+    public SocksFirewall Merge(SocksFirewall other) => new()
+    {
+        GatewayPort = GatewayPort ?? other.GatewayPort,
+        Clients = Clients.AddRange(other.Clients),
+        RedirectPort = RedirectPort ?? other.RedirectPort,
+    };
+}
 
 /// <summary>An address on an interface with its prefix length (host bits set, unlike <see cref="IPNetwork"/>).</summary>
 public readonly record struct InterfaceAddress(IPAddress Address, int PrefixLength)

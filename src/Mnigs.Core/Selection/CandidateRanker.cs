@@ -76,7 +76,7 @@ public sealed class CandidateRanker(SelectionOptions options)
             if (order < 0)
                 continue;
             cheapestSupported = Math.Min(cheapestSupported, offer.PriceMicros);
-            if (offer.PriceMicros > _options.MaxPriceMicros)
+            if (offer.PriceMicros > _options.MaxPriceMicros || (_options.MaxPriceMicros == 0 && IsPaid(offer)))
                 continue;
             if (best is not { } b || offer.PriceMicros < b.PriceMicros || (offer.PriceMicros == b.PriceMicros && order < bestOrder))
                 (best, bestOrder) = (offer, order);
@@ -84,8 +84,9 @@ public sealed class CandidateRanker(SelectionOptions options)
         if (cheapestSupported == long.MaxValue)
             return Reject(c, Rejection.NoCommonSuite, "offers no suite this node supports");
         if (best is not { } suite)
-            return Reject(c, Rejection.TooExpensive,
-                $"costs {Price(cheapestSupported)} per hour, more than subscriber.maxPrice {Price(_options.MaxPriceMicros)}");
+            return Reject(c, Rejection.TooExpensive, cheapestSupported <= _options.MaxPriceMicros
+                ? "asks for payment (a voucher), and subscriber.maxPrice 0 uses free gateways only"
+                : $"costs {Price(cheapestSupported)} per hour, more than subscriber.maxPrice {Price(_options.MaxPriceMicros)}");
         if (!c.Connected && c.Capacity is { } capacity && c.Load >= capacity)
             return Reject(c, Rejection.AtCapacity, $"is full ({c.Load} of {capacity} sessions)");
         if (!c.Connected && backoff is not null && backoff.IsBackingOff(c.Id, now))
@@ -133,6 +134,9 @@ public sealed class CandidateRanker(SelectionOptions options)
                 return i;
         return -1;
     }
+
+    /// <summary>A suite whose payment is not <c>free</c> holds the session back until paid, whatever its price (a voucher may cost 0).</summary>
+    private static bool IsPaid(SuiteOffer offer) => Suite.TryParse(offer.Id, out var suite) && suite.Payment != "free";
 
     private static string Price(long micros) =>
         ((decimal)micros / SuiteOffer.MicrosPerUnit).ToString("0.######", CultureInfo.InvariantCulture);

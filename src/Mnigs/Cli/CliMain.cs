@@ -12,7 +12,8 @@ namespace Mnigs.Cli;
 
 /// <summary>
 /// mnigs-cli: a thin client of the daemon's admin API (the seed's flags: -f, --set, -s, -l, -c/-p/-m, -d),
-/// plus `status`, `sessions`, `release` and `test`. It never touches the network stack itself; --set only edits the file named with -f.
+/// plus `status`, `sessions`, `release`, `test`, `voucher` and `pay`. It never touches the network stack itself; --set only edits the file named with -f,
+/// and the local commands `uci` (OpenWrt's UCI file made into mnigs.conf) and `completion` (shell scripts) need no daemon.
 /// </summary>
 public static class CliMain
 {
@@ -60,6 +61,10 @@ public static class CliMain
         root.Subcommands.Add(sessions);
         root.Subcommands.Add(release);
         root.Subcommands.Add(test);
+        root.Subcommands.Add(VoucherCommands.Voucher(file, json));
+        root.Subcommands.Add(VoucherCommands.Pay(file, json));
+        root.Subcommands.Add(UciCommand.Create());
+        root.Subcommands.Add(CompletionCommand.Create());
 
         root.SetAction(async (r, ct) =>
         {
@@ -132,7 +137,7 @@ public static class CliMain
         return 0;
     }
 
-    private static async Task<int> Run(ParseResult r, Option<string?> file, Option<bool> json,
+    internal static async Task<int> Run(ParseResult r, Option<string?> file, Option<bool> json,
         Func<AdminClient, CancellationToken, Task<JsonObject>> call, Func<JsonObject, string> render, CancellationToken ct,
         TimeSpan? timeout = null)
     {

@@ -25,7 +25,11 @@ public static class Output
         if (r["subscriber"] is JsonObject sub)
         {
             if (sub["connection"] is JsonObject c)
+            {
                 sb.AppendLine($"Connected to {S(c, "gatewayName")} ({S(c, "gateway")}) with {S(c, "suite")} on {S(c, "interface")}: {S(c, "ipv4")} {S(c, "ipv6")}, lease {S(c, "leaseSecondsLeft")} s left");
+                if (c["payment"] is JsonObject p && B(p, "required"))
+                    sb.AppendLine($"Payment   required: {(p["reason"] is JsonValue ? S(p, "reason") + "; " : "")}pay at {S(p, "page")} or run mnigs-cli pay CODE");
+            }
             else
                 sb.AppendLine("Not connected" + (sub["lastError"] is JsonValue e ? $" (last error: {e})" : ""));
             if (sub["autopilot"] is JsonObject a)
@@ -95,12 +99,12 @@ public static class Output
 
     public static string Sessions(JsonObject r)
     {
-        var table = new Table("SID", "MESH ADDRESS", "NAME", "SUITE", "IPV4", "IPV6", "EXPIRES IN");
+        var table = new Table("SID", "MESH ADDRESS", "NAME", "SUITE", "IPV4", "IPV6", "PAYMENT", "EXPIRES IN");
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         foreach (var s in Arr(r, "sessions"))
         {
             var expires = s["expiresAt"] is JsonValue v && v.TryGetValue<long>(out var t) ? $"{t - now} s" : "-";
-            table.Add(S(s, "sid"), S(s, "meshAddress"), S(s, "name"), S(s, "suite"), S(s, "ipv4"), S(s, "ipv6"), expires);
+            table.Add(S(s, "sid"), S(s, "meshAddress"), S(s, "name"), S(s, "suite"), S(s, "ipv4"), S(s, "ipv6"), S(s, "payment"), expires);
         }
         return table.Count == 0 ? "No sessions" : table.ToString();
     }

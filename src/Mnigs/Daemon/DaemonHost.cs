@@ -10,6 +10,7 @@ using Mnigs.Networks;
 using Mnigs.Networks.Babel;
 using Mnigs.Payments;
 using Mnigs.Payments.Free;
+using Mnigs.Payments.Voucher;
 using Mnigs.Platform;
 using Mnigs.Rpc;
 using Mnigs.Store;
@@ -42,11 +43,16 @@ public static class DaemonHost
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss.fff ";
-        });
+        // Started by systemd with its output to the journal (JOURNAL_STREAM set): the journal keeps the time,
+        // and a <N> prefix on each line gives it the message's priority (journalctl -p warning -u mnigsd).
+        if (Environment.GetEnvironmentVariable("JOURNAL_STREAM") is not null)
+            builder.Logging.AddSystemdConsole();
+        else
+            builder.Logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss.fff ";
+            });
         builder.Logging.SetMinimumLevel(ParseLevel(config.LogLevel));
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
@@ -101,9 +107,42 @@ public static class DaemonHost
                 Core.Host.InterfaceNames.For(config.InterfacePrefix, identity.Tag, 'g', 0), () => gatewayKey.Value, config.WireGuardListenPort,
                 pools.GetValueOrDefault("wireguard"), config.WireGuardMtu > 0 ? config.WireGuardMtu : 1420));
         }
+        // [openvpn]: Mnigs' own openvpn server (tun g1, while there are sessions) and one client per connection.
+        if (config.OpenVpnEnabled)
+            tunnels["openvpn"] = new Tunnels.OpenVpn.OpenVpnTunnel(new Tunnels.OpenVpn.OpenVpnOptions(
+                Core.Host.InterfaceNames.For(config.InterfacePrefix, identity.Tag, 'g', 1), Path.Combine(config.StateDir, "openvpn"),
+                config.OpenVpnPort, pools.GetValueOrDefault("openvpn")), services, TimeProvider.System, loggers.CreateLogger<Tunnels.OpenVpn.OpenVpnTunnel>());
         if (config.CjdnsEnabled && config.CjdnsTunnel && networks.Adapters.OfType<Networks.Cjdns.CjdnsAdapter>().FirstOrDefault() is { } cjdns)
             tunnels["cjdns"] = new Tunnels.Cjdns.CjdnsTunnel(cjdns, platform, pools.GetValueOrDefault("cjdns"), loggers.CreateLogger<Tunnels.Cjdns.CjdnsTunnel>());
-        var payments = new Dictionary<string, IPaymentMethod> { ["free"] = new FreePayment() };
+        // socks and forward hand out no tunnel addresses (their pools are TunnelPools.None): a session is its mesh address.
+        if (config.SocksEnabled)
+            tunnels["socks"] = new Tunnels.Socks.SocksTunnel(new Tunnels.Socks.SocksOptions(config.SocksPort, config.SocksRedirectPort,
+                Path.Combine(config.StateDir, "socks"),
+                Uplink: () => config.Uplink.Length > 0 ? config.Uplink : facts.DefaultRouteInterface,
+                MeshAddresses: () => [.. networks.Snapshots.Values.Where(n => n.Health.Available).SelectMany(n => n.Addresses)],
+                Program: program => facts.Program(program)), services, loggers.CreateLogger<Tunnels.Socks.SocksTunnel>());
+        if (config.ForwardEnabled)
+            tunnels["forward"] = new Tunnels.Forward.ForwardTunnel(new Tunnels.Forward.ForwardOptions(ForwardInterfaces(config)), platform, TimeProvider.System);
+        // [ipip], [gre]: kernel tunnels, one gateway link per session from this node's address on the session's network;
+        // both take their link names from one set (g10 to g99).
+        var kernelLinks = new Tunnels.KernelTunnels.KernelTunnelNames(config.InterfacePrefix, identity.Tag);
+        IReadOnlyList<IPAddress> OwnAddresses(string network) => networks.Snapshots.GetValueOrDefault(network)?.Addresses ?? [];
+        if (config.IpipEnabled)
+            tunnels["ipip"] = new Tunnels.KernelTunnels.KernelTunnel(new(Tunnels.KernelTunnels.KernelTunnelKind.Ipip,
+                pools.GetValueOrDefault("ipip"), config.IpipMtu, kernelLinks, OwnAddresses));
+        if (config.GreEnabled)
+            tunnels["gre"] = new Tunnels.KernelTunnels.KernelTunnel(new(Tunnels.KernelTunnels.KernelTunnelKind.Gre,
+                pools.GetValueOrDefault("gre"), config.GreMtu, kernelLinks, OwnAddresses));
+        // [softether]: Mnigs' own vpnserver (gateway) and vpnclient (subscriber), in private directories under the state directory.
+        if (config.SoftEtherEnabled)
+            tunnels["softether"] = new Tunnels.SoftEther.SoftEtherTunnel(
+                new(config.SoftEtherPort, pools.GetValueOrDefault("softether"), Path.Combine(config.StateDir, "softether")),
+                services, platform, new ProcessCommandRunner(loggers.CreateLogger<ProcessCommandRunner>()), loggers.CreateLogger<Tunnels.SoftEther.SoftEtherTunnel>());
+        // Every method is registered (a subscriber may pay any gateway); a gateway serves the one of gateway.payment.
+        var vouchers = new VoucherPayment(store, platform, config.RpcPort, TimeProvider.System,
+            loggers.CreateLogger<VoucherPayment>());
+        await vouchers.LoadAsync(stop);
+        var payments = new Dictionary<string, IPaymentMethod> { ["free"] = new FreePayment(), [vouchers.Name] = vouchers };
 
         var host = new HostStateCoordinator(platform, loggers.CreateLogger<HostStateCoordinator>());
         var hooks = new HookRunner(loggers.CreateLogger<HookRunner>());
@@ -153,12 +192,18 @@ public static class DaemonHost
             new GatewayTester(subscriber, known, prober, rpc, null, TimeProvider.System, loggers.CreateLogger<GatewayTester>()), traffic);
         var authorized = config.AuthorizedNetworks;
         bool Authorized(IPAddress caller) => authorized.Any(n => n.Contains(caller));
-        var dispatcher = new RpcDispatcher(PublicMethods.For(gateway, networks, directory).Concat(admin.Methods),
+        var redemption = new VoucherRedemption(gateway, vouchers);
+        var voucherAdmin = new VoucherAdminMethods(vouchers, gateway, subscriber, rpc, identity.Name,
+            () => networks.Snapshots.Values.Where(n => n.Health.Available).SelectMany(n => n.Addresses).FirstOrDefault(), TimeProvider.System);
+        var dispatcher = new RpcDispatcher(PublicMethods.For(gateway, networks, directory).Concat(admin.Methods)
+            .Concat(redemption.PublicMethods).Concat(voucherAdmin.Methods),
             Authorized, loggers.CreateLogger<RpcDispatcher>());
         app.MapJsonRpc(dispatcher);
         app.MapSpeedTest(gateway.IsSubscriberAddress);
         app.MapMetrics(metrics, Authorized);
         app.MapWebUi(Authorized);
+        app.MapPaymentPage(redemption);
+        app.MapVoucherSheet(voucherAdmin, Authorized);
 
         var loops = Task.WhenAll(
             Every(TimeSpan.FromSeconds(1), async ct =>
@@ -168,6 +213,12 @@ public static class DaemonHost
             }, log, stop),
             autopilot.RunAsync(stop),
             Every(TimeSpan.FromSeconds(5), traffic.RefreshAsync, log, stop),
+            // What the kernel's quotas counted goes to the store every 2 s; a used-up or run-out voucher sends its session back to pending.
+            Every(VoucherPayment.AccountingPeriod, async ct =>
+            {
+                if (await vouchers.AccountAsync(gateway.Sessions, ct))
+                    await gateway.RefreshPaymentsAsync(ct);
+            }, log, stop),
             PeriodicScansAsync(config, scanner, log, stop),
             DirectoryRoundsAsync(config, directory, log, stop),
             mdns?.RunAsync(() => gateway.Serving, stop) ?? Task.CompletedTask,
@@ -264,13 +315,42 @@ public static class DaemonHost
         return list;
     }
 
+    /// <summary>The interfaces of the enabled networks the forward tunnel runs over (layer2, batman-adv).</summary>
+    private static System.Collections.Immutable.ImmutableArray<string> ForwardInterfaces(MnigsConfig config)
+    {
+        var interfaces = new List<string>();
+        if (config.Layer2Enabled && config.Layer2Interface.Length > 0)
+            interfaces.Add(config.Layer2Interface);
+        if (config.BatmanAdvEnabled)
+            interfaces.Add(config.BatmanAdvMeshInterface);
+        return [.. interfaces];
+    }
+
     private static Dictionary<string, TunnelPools> Pools(MnigsConfig config)
     {
         var pools = new Dictionary<string, TunnelPools>();
+        if (config.SocksEnabled)
+            pools["socks"] = TunnelPools.None;
+        if (config.ForwardEnabled)
+            pools["forward"] = TunnelPools.None;
         if (config.WireGuardEnabled)
             pools["wireguard"] = new TunnelPools(
                 new AddressPool(config.WireGuardIpv4Subnet, config.WireGuardIpv4Gateway),
                 config.WireGuardIpv6Subnet is { } v6 ? new AddressPool(v6, config.WireGuardIpv6Gateway) : null);
+        if (config.OpenVpnEnabled)
+            pools["openvpn"] = new TunnelPools(
+                new AddressPool(config.OpenVpnIpv4Subnet, config.OpenVpnIpv4Gateway),
+                config.OpenVpnIpv6Subnet is { } o6 ? new AddressPool(o6, config.OpenVpnIpv6Gateway) : null);
+        if (config.IpipEnabled)
+            pools["ipip"] = new TunnelPools(new AddressPool(config.IpipIpv4Subnet, config.IpipIpv4Gateway), null);
+        if (config.SoftEtherEnabled)
+            pools["softether"] = new TunnelPools(
+                new AddressPool(config.SoftEtherIpv4Subnet, config.SoftEtherIpv4Gateway),
+                config.SoftEtherIpv6Subnet is { } s6 ? new AddressPool(s6, config.SoftEtherIpv6Gateway) : null);
+        if (config.GreEnabled)
+            pools["gre"] = new TunnelPools(
+                new AddressPool(config.GreIpv4Subnet, config.GreIpv4Gateway),
+                config.GreIpv6Subnet is { } g6 ? new AddressPool(g6, config.GreIpv6Gateway) : null);
         if (config.CjdnsEnabled && config.CjdnsTunnel)
             pools["cjdns"] = new TunnelPools(
                 new AddressPool(config.CjdnsTunnelIpv4Subnet, config.CjdnsTunnelIpv4Gateway),

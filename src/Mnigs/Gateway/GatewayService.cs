@@ -83,16 +83,21 @@ public sealed class GatewayService
     private IEnumerable<ITunnelAdapter> UsableTunnels =>
         _tunnels.Values.Where(t => t.Check(_facts).Available && _book.PoolsFor(t.Name) is not null);
 
-    /// <summary>Every suite this gateway serves now: each available network × usable tunnel × payment.</summary>
+    /// <summary>Every suite this gateway serves now: each available network × usable tunnel × the payment of gateway.payment.</summary>
     public IReadOnlyList<Suite> Suites()
     {
         if (!Serving)
             return [];
         return [.. from n in _networks.AvailableNetworks
                    from t in UsableTunnels
+                   where t.RunsOver(n)
                    from p in _payments.Values
+                   where p.Name == _config.GatewayPayment
                    select new Suite(n, t.Name, p.Name)];
     }
+
+    /// <summary>The price per hour of <paramref name="suite"/> in micro-units: gateway.price for a paid suite, 0 for a free one.</summary>
+    public long PriceMicrosOf(Suite suite) => suite.Payment == "free" ? 0 : _config.PriceMicros;
 
     private sealed record NodeInfoCache(object Networks, int Sessions, byte[] Bytes);
 
@@ -114,7 +119,16 @@ public sealed class GatewayService
     {
         var suites = new JsonArray();
         foreach (var s in Suites())
-            suites.Add((JsonNode)new JsonObject { ["id"] = s.Id, ["network"] = s.Network, ["tunnel"] = s.Tunnel, ["payment"] = s.Payment, ["price"] = 0 });
+        {
+            var suite = new JsonObject { ["id"] = s.Id, ["network"] = s.Network, ["tunnel"] = s.Tunnel, ["payment"] = s.Payment, ["price"] = (decimal)PriceMicrosOf(s) / 1_000_000 };
+            if (PriceMicrosOf(s) > 0)
+            {
+                suite["priceMicros"] = PriceMicrosOf(s);
+                if (_config.PriceUnit.Length > 0)
+                    suite["priceUnit"] = _config.PriceUnit;
+            }
+            suites.Add((JsonNode)suite);
+        }
         return RpcResult.Ok(new JsonObject
         {
             ["name"] = _identity.Name,
@@ -182,7 +196,8 @@ public sealed class GatewayService
         GatewaySession session;
         using (await _lock.EnterAsync(ct))
         {
-            if (_book.Sessions.Any(s => s.Suite.Tunnel == suite.Tunnel && JsonNode.DeepEquals(s.TunnelState, admission.State)))
+            // A tunnel that keeps nothing with the session (socks, forward: it goes by the mesh address) has no key to clash.
+            if (admission.State.Count > 0 && _book.Sessions.Any(s => s.Suite.Tunnel == suite.Tunnel && JsonNode.DeepEquals(s.TunnelState, admission.State)))
                 return RpcResult.Fail("Tunnel key already in use by another session");
             var opened = _book.Open(call.Caller, suite, subscriberId, name, port, admission.State, payment.Open().State);
             if (!opened.Ok)
@@ -190,6 +205,12 @@ public sealed class GatewayService
             session = opened.Session!;
             // Session ids are bearer secrets for renew/release only together with the mesh address; still never log them whole.
             await _store.SaveSessionAsync(session, ct);
+            // A subscriber coming back keeps what it paid for (a voucher with time or data left).
+            if (await payment.ResumeAsync(session, ct) is { } resumed && _book.SetPaymentState(session.Sid, resumed) is { } paid)
+            {
+                session = paid;
+                await _store.SaveSessionAsync(session, ct);
+            }
             try
             {
                 await ApplyLockedAsync(ct, strictTunnel: suite.Tunnel);
@@ -221,10 +242,12 @@ public sealed class GatewayService
             if (!renewed.Ok)
                 return RpcResult.Fail(renewed.Error!);
             await _store.SaveSessionAsync(renewed.Session!, ct);
+            await RenewHostLockedAsync(ct);
             return RpcResult.Ok(new JsonObject
             {
                 ["sid"] = sid,
                 ["timeoutTimestamp"] = renewed.Session!.ExpiresAt.ToUnixTimeSeconds(),
+                ["payment"] = PaymentOf(renewed.Session).Describe(renewed.Session, call.Local),
             });
         }
     }
@@ -275,6 +298,29 @@ public sealed class GatewayService
 
     public IReadOnlyList<GatewaySession> Sessions => _book.Sessions;
 
+    /// <summary>
+    /// After a payment changed (a voucher redeemed, revoked, used up or run out): records each session's payment
+    /// state as its method now says and applies the host, so the kernel lets through exactly the paid sessions.
+    /// </summary>
+    public async Task RefreshPaymentsAsync(CancellationToken ct)
+    {
+        using (await _lock.EnterAsync(ct))
+        {
+            foreach (var session in _book.Sessions)
+            {
+                var state = PaymentOf(session).StateOf(session);
+                if (state == session.PaymentState || _book.SetPaymentState(session.Sid, state) is not { } updated)
+                    continue;
+                await _store.SaveSessionAsync(updated, ct);
+                _log.LogInformation("Session {Sid} of {Mesh}: payment {From} -> {To}", Short(session.Sid), session.MeshAddress, session.PaymentState, state);
+            }
+            await ApplyLockedAsync(ct);
+        }
+    }
+
+    private IPaymentMethod PaymentOf(GatewaySession session) =>
+        _payments.TryGetValue(session.Suite.Payment, out var method) ? method : throw new InvalidOperationException($"No payment method {session.Suite.Payment}");
+
     /// <summary>Whether <paramref name="address"/> is a tunnel address this gateway handed to a current session.</summary>
     public bool IsSubscriberAddress(IPAddress address)
     {
@@ -289,6 +335,22 @@ public sealed class GatewayService
         await ApplyLockedAsync(ct);
         if (_tunnels.TryGetValue(session.Suite.Tunnel, out var tunnel))
             _ = _hooks.RunAsync("onRelease", _config.OnRelease, HookValues(session, tunnel), CancellationToken.None);
+    }
+
+    /// <summary>
+    /// After a renewal: host state that follows the lease (the forward tunnel's set elements time out with it) is
+    /// renewed too. A failure is logged, not answered: the session is renewed, and the next change applies again.
+    /// </summary>
+    private async Task RenewHostLockedAsync(CancellationToken ct)
+    {
+        try
+        {
+            await _host.SetAsync(HostPart, DesiredState(), ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _log.LogWarning("Could not renew the host state after a renewal: {Error}", e.Message);
+        }
     }
 
     /// <summary>Raised after sessions or serving state changed and the host was updated (the directory re-publishes).</summary>
@@ -362,13 +424,15 @@ public sealed class GatewayService
         return state with
         {
             Forwarding = true,
-            Firewall = new FirewallSpec
+            // The tunnels' own rules (forward's sources, socks' port) beside the common ones.
+            Firewall = state.Firewall.Merge(new FirewallSpec
             {
                 MasqueradeSources = sources.ToImmutable(),
                 Uplink = Uplink,
                 SubscriberInterfaces = interfaces.ToImmutable(),
                 ClampMss = true,
-            },
+                Payment = _payments.Values.Aggregate(PaymentFirewall.None, (gate, p) => gate.Merge(p.Gate([.. sessions.Where(s => s.Suite.Payment == p.Name)]))),
+            }),
         };
     }
 
@@ -388,7 +452,7 @@ public sealed class GatewayService
             ["dns"] = dns,
             ["mtu"] = tunnelObject["mtu"]?.DeepClone(),
             ["tunnel"] = tunnelObject,
-            ["payment"] = new JsonObject { ["method"] = session.Suite.Payment, ["state"] = session.PaymentState },
+            ["payment"] = PaymentOf(session).Describe(session, local),
         };
         if (session.Ipv4 is { } v4)
         {

@@ -122,11 +122,36 @@ public sealed class FakeHostPlatform : IHostPlatform
 
     public Task<int?> PathMtuAsync(IPAddress destination, CancellationToken ct) => Task.FromResult(PathMtu(destination));
 
+    /// <summary>What <see cref="RouteToAsync"/> answers for every destination (null: unroutable, the default).</summary>
+    public Func<IPAddress, RouteHop?> Route { get; set; } = _ => null;
+
+    public Task<RouteHop?> RouteToAsync(IPAddress destination, CancellationToken ct) => Task.FromResult(Route(destination));
+
     /// <summary>What <see cref="ReadPeerTransfersAsync"/> answers for <paramref name="iface"/> from now on: bytes received from and sent to each peer, by public key.</summary>
     public void SetPeerTransfers(string iface, IReadOnlyDictionary<string, (long Rx, long Tx)> transfers)
     {
         lock (_lock)
             _transfers[iface] = new Dictionary<string, (long Rx, long Tx)>(transfers, StringComparer.Ordinal);
+    }
+
+    private readonly Dictionary<string, long> _quotas = new(StringComparer.Ordinal);
+
+    /// <summary>What <see cref="ReadQuotasAsync"/> answers from now on for the quota <paramref name="name"/>: the bytes it has counted.</summary>
+    public void SetQuotaUsed(string name, long used)
+    {
+        lock (_lock)
+            _quotas[name] = used;
+    }
+
+    /// <summary>The counts set with <see cref="SetQuotaUsed"/> of the quotas the current host state has; the others are gone, as in the kernel.</summary>
+    public Task<IReadOnlyDictionary<string, long>> ReadQuotasAsync(CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        lock (_lock)
+        {
+            var present = _current.Firewall.Payment.Paid.Where(p => p.LimitBytes is not null).Select(p => p.Quota).ToHashSet(StringComparer.Ordinal);
+            return Task.FromResult<IReadOnlyDictionary<string, long>>(_quotas.Where(q => present.Contains(q.Key)).ToDictionary(StringComparer.Ordinal));
+        }
     }
 
     /// <summary>The counters set with <see cref="SetPeerTransfers"/>; an interface never set has no peers.</summary>

@@ -67,6 +67,29 @@ public sealed class FakeServiceProcesses : IServiceProcesses
             return _running.ContainsKey(name);
     }
 
+    /// <summary>The programs sent SIGHUP by <see cref="Reload"/>, in order.</summary>
+    public ImmutableArray<string> Reloaded
+    {
+        get
+        {
+            lock (_gate)
+                return [.. _reloaded];
+        }
+    }
+
+    private readonly List<string> _reloaded = [];
+
+    public bool Reload(string name)
+    {
+        lock (_gate)
+        {
+            if (!_running.ContainsKey(name))
+                return false;
+            _reloaded.Add(name);
+            return true;
+        }
+    }
+
     public Task CleanupAsync(CancellationToken ct)
     {
         lock (_gate)

@@ -20,6 +20,9 @@ public interface IHostPlatform
     /// <summary>MTU of the path the main table uses towards <paramref name="destination"/> (route mtu, else the device's), or null when unroutable.</summary>
     Task<int?> PathMtuAsync(System.Net.IPAddress destination, CancellationToken ct);
 
+    /// <summary>What <c>ip route get</c> says of <paramref name="destination"/> (device, and next hop unless it is directly reachable), or null when it is unroutable.</summary>
+    Task<RouteHop?> RouteToAsync(System.Net.IPAddress destination, CancellationToken ct);
+
     /// <summary>
     /// Bytes received from and sent to each peer of the WireGuard interface <paramref name="iface"/>, by
     /// public key, since the peer was added. Throws <see cref="CommandFailedException"/> when the
@@ -34,10 +37,19 @@ public interface IHostPlatform
     /// when the interface cannot be read or changed.
     /// </summary>
     Task SetLinkAddressesAsync(string iface, IReadOnlyList<InterfaceAddress> wanted, IReadOnlyList<System.Net.IPNetwork> within, CancellationToken ct);
+
+    /// <summary>
+    /// Bytes each quota object of Mnigs' nftables table (the payment gate's, see <see cref="PaymentFirewall"/>) has
+    /// counted, by name; empty when there is none. Throws <see cref="CommandFailedException"/> when nft cannot be read.
+    /// </summary>
+    Task<IReadOnlyDictionary<string, long>> ReadQuotasAsync(CancellationToken ct);
 }
 
 /// <summary>An interface of the host and its addresses that are neither link- nor host-scoped.</summary>
 public sealed record LinkFacts(string Name, int Mtu, System.Collections.Immutable.ImmutableArray<InterfaceAddress> Addresses);
+
+/// <summary>The way to one destination: out of <paramref name="Device"/>, through <paramref name="Via"/> or, when null, directly (on the link).</summary>
+public sealed record RouteHop(string Device, System.Net.IPAddress? Via);
 
 /// <param name="DefaultRouteInterface">Interface of the main table's IPv4 default route, if any.</param>
 /// <param name="KernelWireGuard">Whether <c>ip link add type wireguard</c> works here.</param>
@@ -48,6 +60,7 @@ public sealed record LinkFacts(string Name, int Mtu, System.Collections.Immutabl
 /// <param name="Resolvers">Non-loopback name servers this host uses.</param>
 /// <param name="Links">The host's interfaces and their addresses (null: not read).</param>
 /// <param name="Programs">Full paths of the helper programs of <see cref="KnownPrograms"/> that are installed, by name (null: not looked for).</param>
+/// <param name="TunnelKinds">The kinds of <see cref="KernelTunnelLink.Kinds"/> that <c>ip link add</c> can create here (null: not probed).</param>
 public sealed record HostFacts(
     string? DefaultRouteInterface,
     bool KernelWireGuard,
@@ -57,11 +70,12 @@ public sealed record HostFacts(
     bool SystemdResolved,
     IReadOnlyList<System.Net.IPAddress> Resolvers,
     IReadOnlyList<LinkFacts>? Links = null,
-    IReadOnlyDictionary<string, string>? Programs = null)
+    IReadOnlyDictionary<string, string>? Programs = null,
+    IReadOnlyList<string>? TunnelKinds = null)
 {
     /// <summary>Helper programs tunnels may need; <see cref="Programs"/> says which are installed.</summary>
     public static readonly IReadOnlyList<string> KnownPrograms =
-        ["openvpn", "sockd", "danted", "redsocks", "vpnserver", "vpnclient", "vpncmd", "iperf3"];
+        ["openvpn", "sockd", "danted", "redsocks", "vpnserver", "vpnclient", "vpncmd", "iperf3", "unshare"];
 
     /// <summary>Full path of <paramref name="program"/> (one of <see cref="KnownPrograms"/>), or null when it is not installed.</summary>
     public string? Program(string program) => Programs?.GetValueOrDefault(program);

@@ -105,6 +105,23 @@ internal static class IpJson
         return (null, null);
     }
 
+    /// <summary>Device and next hop (<c>gateway</c>, or <c>via</c> of another family) of the first route in <c>ip -j route get</c>.</summary>
+    public static RouteHop? Hop(string json)
+    {
+        using var document = Parse(json);
+        foreach (var route in document.RootElement.EnumerateArray())
+        {
+            if (String(route, "dev") is not { } device)
+                return null;
+            var via = String(route, "gateway")
+                ?? (route.TryGetProperty("via", out var other) && other.ValueKind == JsonValueKind.Object ? String(other, "host") : null);
+            if (via is null)
+                return new RouteHop(device, null);
+            return IPAddress.TryParse(via, out var hop) ? new RouteHop(device, hop) : null;
+        }
+        return null;
+    }
+
     private static JsonDocument Parse(string json) =>
         JsonDocument.Parse(string.IsNullOrWhiteSpace(json) ? "[]" : json);
 

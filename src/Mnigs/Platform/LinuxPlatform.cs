@@ -19,11 +19,20 @@ public sealed class LinuxPlatform : IHostPlatform, IDisposable
     private readonly ILogger<LinuxPlatform> _log;
     private readonly HostCommands _commands;
     private readonly WireGuardLinks _wireGuard;
+    private readonly KernelTunnelLinks _kernelTunnels;
     private readonly PolicyRouting _routing;
     private readonly NftablesFirewall _firewall;
     private readonly ForwardingSysctl _forwarding;
     private readonly ResolverSettings _dns;
     private readonly SemaphoreSlim _gate = new(1, 1);
+
+    /// <summary>
+    /// Links a desired state named as held by a tunnel's program (<see cref="HostState.ServiceLinks"/>), while they
+    /// exist. Apply never deletes them, listed or not: such a TUN goes with its program, which the tunnel stops right
+    /// after dropping it from the state (deleted first, openvpn spins on read errors for seconds). After a crash the
+    /// programs are ended before cleanup, and cleanup deletes whatever is left.
+    /// </summary>
+    private readonly HashSet<string> _programLinks = new(StringComparer.Ordinal);
 
     public LinuxPlatform(ICommandRunner runner, PlatformOptions options, ILogger<LinuxPlatform> log)
     {
@@ -39,6 +48,7 @@ public sealed class LinuxPlatform : IHostPlatform, IDisposable
         _log = log;
         _commands = new HostCommands(runner, options.CommandTimeout, log);
         _wireGuard = new WireGuardLinks(_commands, options, log);
+        _kernelTunnels = new KernelTunnelLinks(_commands, options, log);
         _routing = new PolicyRouting(_commands, options);
         _firewall = new NftablesFirewall(_commands);
         _forwarding = new ForwardingSysctl(options, log);
@@ -52,15 +62,21 @@ public sealed class LinuxPlatform : IHostPlatform, IDisposable
         try
         {
             var links = await ReadLinksAsync(ct);
+            _programLinks.IntersectWith(links.Select(l => l.Name));
+            _programLinks.UnionWith(desired.ServiceLinks);
             var errors = new List<Exception>();
             // Make before break: the new interfaces, routes and rules first, the unwanted links last.
             await Step(errors, () => _wireGuard.ApplyAsync(desired.WireGuard, links, ct));
+            await Step(errors, () => _kernelTunnels.ApplyAsync(desired.KernelTunnels, links, ct));
             await Step(errors, () => _routing.ApplyRoutesAsync(desired.Routes, ct));
             await Step(errors, () => _routing.ApplyRulesAsync(desired.Policy, ct));
             await Step(errors, () => _firewall.ApplyAsync(desired.Firewall, ct));
             await Step(errors, () => _forwarding.ApplyAsync(desired.Forwarding, ct));
             await Step(errors, () => _dns.ApplyAsync(desired.Dns, desired.Dns is not null && UsesSystemdResolved(), links, ct));
-            await Step(errors, () => _wireGuard.DeleteUnwantedAsync(desired.WireGuard, links, ct));
+            // Every unwanted Mnigs-named link goes, whatever its kind; the wanted kernel tunnels and the links the
+            // tunnels' own programs hold (an OpenVPN tun) are not unwanted.
+            await Step(errors, () => _wireGuard.DeleteUnwantedAsync(desired.WireGuard,
+                [.. links.Where(l => !desired.KernelTunnels.Any(k => k.Name == l.Name) && !_programLinks.Contains(l.Name))], ct));
             ThrowIfAny(errors, "apply the host state");
         }
         finally
@@ -81,6 +97,7 @@ public sealed class LinuxPlatform : IHostPlatform, IDisposable
             await Step(errors, () => _forwarding.RestoreAsync(ct));
             await Step(errors, () => _dns.RestoreAsync(ct));
             _dns.Forget();
+            _programLinks.Clear();
             ThrowIfAny(errors, "clean up the host");
         }
         finally
@@ -98,6 +115,7 @@ public sealed class LinuxPlatform : IHostPlatform, IDisposable
             return new HostFacts(
                 DefaultRouteInterface: IpJson.FirstDevice(defaults),
                 KernelWireGuard: await _wireGuard.KernelSupportAsync(ct),
+                TunnelKinds: await _kernelTunnels.SupportedKindsAsync(ct),
                 WireGuardGo: _runner.FindProgram("wireguard-go"),
                 WireGuardTools: _runner.FindProgram("wg") is not null,
                 Nftables: _runner.FindProgram("nft") is not null,
@@ -113,6 +131,12 @@ public sealed class LinuxPlatform : IHostPlatform, IDisposable
         {
             _gate.Release();
         }
+    }
+
+    public async Task<RouteHop?> RouteToAsync(IPAddress destination, CancellationToken ct)
+    {
+        var route = await _commands.ReadAsync(CommandRequest.Of("ip", "-j", "route", "get", destination.ToString()), ct);
+        return route.Succeeded ? IpJson.Hop(route.Stdout) : null;
     }
 
     public async Task<int?> PathMtuAsync(IPAddress destination, CancellationToken ct)
@@ -152,6 +176,19 @@ public sealed class LinuxPlatform : IHostPlatform, IDisposable
                 await _commands.ChangeAsync(CommandRequest.Of("ip", "addr", "del", address.ToString(), "dev", iface), ct);
             foreach (var address in wanted.Where(w => !link.Addresses.Contains(w)))
                 await _commands.ChangeAsync(CommandRequest.Of("ip", "addr", "replace", address.ToString(), "dev", iface), ct);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task<IReadOnlyDictionary<string, long>> ReadQuotasAsync(CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            return await _firewall.ReadQuotasAsync(ct);
         }
         finally
         {
@@ -206,6 +243,15 @@ public sealed class LinuxPlatform : IHostPlatform, IDisposable
             if (wg.Mtu is < 576 or > 65535)
                 throw new ArgumentException($"WireGuard interface '{wg.Name}' has an impossible MTU {wg.Mtu}");
         }
+        foreach (var link in desired.KernelTunnels)
+            ValidateKernelTunnel(link, names);
+        foreach (var link in desired.ServiceLinks)
+        {
+            if (!InterfaceNames.IsOwned(_options.InterfacePrefix, link) || link.EndsWith("probe0", StringComparison.Ordinal))
+                throw new ArgumentException($"Interface '{link}' of a tunnel's program is not named like Mnigs' own ({InterfaceNames.For(_options.InterfacePrefix, "3fa2", 'g', 1)}), so cleanup would not find it");
+            if (!names.Add(link))
+                throw new ArgumentException($"Interface '{link}' is wanted twice");
+        }
         foreach (var route in desired.Routes)
         {
             if (route.Device.Length is 0 or > 15 || !route.Device.All(c => IsNameChar(c) || c == '.'))
@@ -218,6 +264,21 @@ public sealed class LinuxPlatform : IHostPlatform, IDisposable
         if (desired.Policy is { } policy && (policy.Table != _options.RoutingTable || policy.Priority != _options.RulePriority))
             throw new ArgumentException(
                 $"Routing policy (table {policy.Table}, priority {policy.Priority}) differs from the platform's (table {_options.RoutingTable}, priority {_options.RulePriority}); cleanup would not find it");
+    }
+
+    private void ValidateKernelTunnel(KernelTunnelLink link, HashSet<string> names)
+    {
+        if (!InterfaceNames.IsOwned(_options.InterfacePrefix, link.Name) || link.Name.EndsWith("probe0", StringComparison.Ordinal))
+            throw new ArgumentException($"Tunnel link '{link.Name}' is not named like Mnigs' own ({InterfaceNames.For(_options.InterfacePrefix, "3fa2", 'g', 10)}), so cleanup would not find it");
+        if (!names.Add(link.Name))
+            throw new ArgumentException($"Interface '{link.Name}' is wanted twice");
+        if (!KernelTunnelLink.Kinds.Contains(link.Kind))
+            throw new ArgumentException($"Tunnel link '{link.Name}' has kind '{link.Kind}'; Mnigs makes {string.Join(", ", KernelTunnelLink.Kinds)}");
+        var family = link.Kind is "ip6tnl" or "ip6gre" ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork;
+        if (link.Remote.AddressFamily != family || (link.Local is { } local && local.AddressFamily != family))
+            throw new ArgumentException($"Tunnel link '{link.Name}' ({link.Kind}) needs {(family == AddressFamily.InterNetwork ? "IPv4" : "IPv6")} endpoints, not {link.Local?.ToString() ?? "any"} to {link.Remote}");
+        if (link.Mtu is < 576 or > 65535)
+            throw new ArgumentException($"Tunnel link '{link.Name}' has an impossible MTU {link.Mtu}");
     }
 
     private async Task Step(List<Exception> errors, Func<Task> step)

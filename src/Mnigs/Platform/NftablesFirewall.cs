@@ -25,8 +25,24 @@ internal sealed class NftablesFirewall(HostCommands commands)
         var present = tables.Stdout.Split('\n').Any(l => l.Trim() == "table " + NftablesRuleset.Table);
         if (spec.IsEmpty ? !present : present && _loaded == script)
             return;
-        await commands.ChangeAsync(CommandRequest.Of("nft", "-f", "-") with { Stdin = script }, ct);
+        // The payment gate's quotas start again from what the spec says when the table is replaced: start them from the kernel's count.
+        var loading = present && !spec.Payment.Paid.IsEmpty
+            ? NftablesRuleset.ReplaceScript(spec with { Payment = NftablesPaymentRules.CarryOver(spec.Payment, await ReadQuotasAsync(ct)) })
+            : script;
+        await commands.ChangeAsync(CommandRequest.Of("nft", "-f", "-") with { Stdin = loading }, ct);
         _loaded = script;
+    }
+
+    /// <summary>Bytes counted by each quota object of the table, by name (none when the table or nft is missing).</summary>
+    public async Task<IReadOnlyDictionary<string, long>> ReadQuotasAsync(CancellationToken ct)
+    {
+        // Listing every table's quotas succeeds also while Mnigs' table does not exist; the parser keeps only ours.
+        var listed = await commands.ReadAsync(CommandRequest.Of("nft", "-j", "list", "quotas"), ct);
+        if (listed.ExitCode == CommandResult.NotFound)
+            return new Dictionary<string, long>();
+        if (!listed.Succeeded)
+            throw new CommandFailedException(CommandRequest.Of("nft", "-j", "list", "quotas"), listed);
+        return NftablesPaymentRules.ParseQuotas(listed.Stdout);
     }
 
     public async Task CleanupAsync(CancellationToken ct)

@@ -66,6 +66,8 @@ internal sealed class ResolverSettings(HostCommands commands, PlatformOptions op
         var text = new StringBuilder(Header).Append('\n');
         foreach (var server in wanted.Servers)
             text.Append("nameserver ").Append(server).Append('\n');
+        if (wanted.OverTcp)
+            text.Append("options use-vc\n");
         var content = text.ToString();
 
         if (File.Exists(SavedPathFile) && (await File.ReadAllTextAsync(SavedPathFile, ct)).Trim() != wanted.ResolvConf)

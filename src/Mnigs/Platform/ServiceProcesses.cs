@@ -31,6 +31,9 @@ public interface IServiceProcesses
     /// <summary>Whether the program named <paramref name="name"/> runs now.</summary>
     bool IsRunning(string name);
 
+    /// <summary>Sends SIGHUP to the program named <paramref name="name"/>, so it reads its configuration again (danted); false when it does not run.</summary>
+    bool Reload(string name);
+
     /// <summary>Stops every program this daemon or a previous run of it started (pid files in the run directory).</summary>
     Task CleanupAsync(CancellationToken ct);
 }
@@ -106,13 +109,30 @@ public sealed class ServiceProcesses(string runDirectory, ILogger<ServiceProcess
             process.Dispose();
             log.LogInformation("Stopped {Service}", name);
         }
-        File.Delete(PidFile(name));
+        // The run directory appears with the first start: before it, there is no pid file to remove.
+        if (File.Exists(PidFile(name)))
+            File.Delete(PidFile(name));
     }
 
     public bool IsRunning(string name)
     {
         lock (_gate)
             return _running.TryGetValue(name, out var entry) && !entry.Process.HasExited;
+    }
+
+    public bool Reload(string name)
+    {
+        CheckName(name);
+        int pid;
+        lock (_gate)
+        {
+            if (!_running.TryGetValue(name, out var entry) || entry.Process.HasExited)
+                return false;
+            pid = entry.Process.Id;
+        }
+        Signal(pid, 1);
+        log.LogDebug("Sent SIGHUP to {Service} (pid {Pid})", name, pid);
+        return true;
     }
 
     public async Task CleanupAsync(CancellationToken ct)

@@ -96,12 +96,16 @@ internal sealed class WireGuardLinks(HostCommands commands, PlatformOptions opti
     /// to reach their sender, and strict reverse-path filtering (<c>rp_filter</c> 1, ip-sysctl.txt) drops
     /// them. Loose mode (2) still drops sources that no interface routes to. The kernel uses the higher
     /// of <c>conf/all</c> and the interface's value, so setting the interface's is enough; the value goes
-    /// with the interface.
+    /// with the interface. With both at 0 (no filtering, the default in a new network namespace such as a
+    /// container's) nothing is written: a container's /proc/sys is read-only (packaging/docker/compose.yaml).
     /// </summary>
     private async Task LooseReversePathFilterAsync(string name, CancellationToken ct)
     {
         var key = $"net/ipv4/conf/{name}/rp_filter";
-        switch (await _sysctl.ReadAsync(key, ct))
+        var value = await _sysctl.ReadAsync(key, ct);
+        if (value == "0" && await _sysctl.ReadAsync("net/ipv4/conf/all/rp_filter", ct) is "0" or LooseReversePathFilter)
+            return;
+        switch (value)
         {
             case null:
                 log.LogDebug("No {Sysctl}; leaving reverse-path filtering on {Interface} as it is", key.Replace('/', '.'), name);

@@ -33,6 +33,10 @@ public static class StatusProblems
         if (config.GatewayEnabled && gateway.NotServingReason is { } reason && (problems.Count == 0 || gateway.Uplink is null))
             problems.Add("The gateway is enabled but not serving: " + reason);
 
+        if (subscriber.Current is { Payment.Required: true } unpaid)
+            problems.Add($"Payment required by {unpaid.GatewayName} ({unpaid.GatewayAddress}): "
+                + (unpaid.Payment.Reason is { } why ? why + "; " : "")
+                + $"redeem a voucher at {unpaid.Payment.Page ?? "its payment page"} or with mnigs-cli pay CODE");
         if (autopilot.Engaged && subscriber.Current is null && autopilot.LastDecision is { Kind: DecisionKind.NoneAvailable } decision)
             problems.Add("No gateway is reachable: " + decision.Reason);
         return problems;

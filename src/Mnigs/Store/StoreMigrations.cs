@@ -125,6 +125,27 @@ internal static class StoreMigrations
         CREATE INDEX quality_samples_gateway_path_at ON quality_samples (gateway, path, at);
         CREATE INDEX quality_samples_at ON quality_samples (at);
         """,
+
+        // 4: vouchers (gateway.payment = voucher): what each allows, what it has used and which session holds it,
+        // so neither a crash nor a restart loses what a subscriber paid for. Codes are kept as issued: the operator
+        // prints them again from here (the file is 0600, like the tunnel keys beside it).
+        """
+        CREATE TABLE vouchers (
+            id              INTEGER PRIMARY KEY AUTOINCREMENT,
+            code            TEXT NOT NULL UNIQUE,
+            created_at      INTEGER NOT NULL,
+            time_ms         INTEGER CHECK (time_ms IS NULL OR time_ms > 0),
+            data_bytes      INTEGER CHECK (data_bytes IS NULL OR data_bytes > 0),
+            used_bytes      INTEGER NOT NULL DEFAULT 0 CHECK (used_bytes >= 0),
+            redeemed_at     INTEGER,
+            ends_at         INTEGER,
+            holder_sid      TEXT,
+            holder_address  TEXT,
+            revoked_at      INTEGER,
+            CHECK (time_ms IS NOT NULL OR data_bytes IS NOT NULL)
+        ) STRICT;
+        CREATE INDEX vouchers_holder_sid ON vouchers (holder_sid);
+        """,
     ];
 
     public static int Latest => All.Count;

@@ -455,7 +455,8 @@ public sealed class Autopilot : IAsyncDisposable
     private void UpdateOnline()
     {
         var active = _subscriber.Current;
-        var online = active is not null && Track(Key(active)).TunnelState == LinkState.Up;
+        // A tunnel held back for payment answers its probes but carries nothing to the Internet.
+        var online = active is not null && !active.Payment.Required && Track(Key(active)).TunnelState == LinkState.Up;
         if (online == _online)
             return;
         _online = online;

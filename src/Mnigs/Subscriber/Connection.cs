@@ -32,6 +32,8 @@ public sealed record Connection
     public required DateTimeOffset ExpiresAt { get; init; }
     public TimeSpan Lease { get; init; }
     public string State { get; init; } = "up";
+    /// <summary>What the gateway last said about the session's payment (pending: it carries nothing until paid at <see cref="Payments.PaymentStatus.Page"/>).</summary>
+    public Payments.PaymentStatus Payment { get; init; } = new("free", "active");
 
     public Store.ConnectionRecord ToRecord(Store.ConnectionState state) => new()
     {
@@ -72,5 +74,6 @@ public sealed record Connection
         ["since"] = CreatedAt.ToUnixTimeSeconds(),
         ["expiresAt"] = ExpiresAt.ToUnixTimeSeconds(),
         ["leaseSecondsLeft"] = Math.Max(0, (int)(ExpiresAt - now).TotalSeconds),
+        ["payment"] = Payment.Describe(),
     };
 }

@@ -106,7 +106,7 @@ public sealed class SubscriberService : IAsyncDisposable
     public IReadOnlyList<Suite> SupportedSuites() =>
         [.. from n in _networks.AvailableNetworks
             from t in _tunnels.Values
-            where _facts is not null && t.Check(_facts).Available
+            where _facts is not null && t.Check(_facts).Available && t.RunsOver(n)
             from p in _payments.Values
             select new Suite(n, t.Name, p.Name)];
 
@@ -131,6 +131,18 @@ public sealed class SubscriberService : IAsyncDisposable
     }
 
     public void UpdateFacts(HostFacts facts) => _facts = facts;
+
+    /// <summary>Records what the gateway now says about connection <paramref name="sid"/>'s payment (after paying); false when it is not open.</summary>
+    public bool UpdatePayment(string sid, PaymentStatus payment)
+    {
+        lock (_open)
+        {
+            if (!_open.TryGetValue(sid, out var open))
+                return false;
+            _open[sid] = open with { Connection = open.Connection with { Payment = payment } };
+            return true;
+        }
+    }
 
     /// <summary>
     /// Connects through <paramref name="gateway"/> and routes the Internet through it. Make before
@@ -419,7 +431,7 @@ public sealed class SubscriberService : IAsyncDisposable
             if (_activeSid is { } sid && _open.TryGetValue(sid, out var active))
             {
                 var routed = DesiredState(active.Connection, HostState.Empty);
-                state = state with { Routes = state.Routes.AddRange(routed.Routes), Policy = routed.Policy, Dns = routed.Dns };
+                state = state with { Routes = state.Routes.AddRange(routed.Routes), Policy = routed.Policy, Dns = routed.Dns, Firewall = state.Firewall.Merge(routed.Firewall) };
             }
         }
         return _host.SetAsync(HostPart, state, ct);
@@ -447,8 +459,7 @@ public sealed class SubscriberService : IAsyncDisposable
             v4 = new InterfaceAddress(a4, Math.Clamp(Int(reply, "ipv4Prefix") ?? 32, 8, 32));
         if (Addr(reply, "ipv6") is { } a6 && a6.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)
             v6 = new InterfaceAddress(a6, Math.Clamp(Int(reply, "ipv6Prefix") ?? 128, 16, 128));
-        if (v4 is null && v6 is null)
-            return null;
+        // No addresses is for the tunnel's plan to judge: socks and forward hand out none, the others refuse.
 
         var offeredMtu = Int(reply, "mtu") ?? 1420;
         int mtu;
@@ -493,6 +504,7 @@ public sealed class SubscriberService : IAsyncDisposable
             CreatedAt = now,
             ExpiresAt = expires,
             Lease = TimeSpan.FromSeconds(Math.Clamp(leaseSeconds, 10, 86400)),
+            Payment = PaymentStatus.Parse(reply["payment"], suite.Payment),
         };
     }
 
@@ -518,6 +530,9 @@ public sealed class SubscriberService : IAsyncDisposable
         }
         if (_config.SubscriberDns && connection.Dns.Count > 0)
             state = state with { Dns = new DnsSpec([.. connection.Dns], connection.Interface, _config.ResolvConf) };
+        // A tunnel without an interface of its own (forward, socks) carries the Internet its own way.
+        if (_config.Routing == SubscriberRouting.Route && _tunnels.TryGetValue(connection.Suite.Tunnel, out var own))
+            state = own.RouteInternet(InputOf(connection), state);
         return state;
     }
 
@@ -563,8 +578,18 @@ public sealed class SubscriberService : IAsyncDisposable
                     var expires = Time(reply, "timeoutTimestamp") ?? now + connection.Lease;
                     lock (_open)
                         if (_open.TryGetValue(sid, out var open))
-                            _open[sid] = open with { Connection = open.Connection with { ExpiresAt = expires } };
+                            _open[sid] = open with
+                            {
+                                Connection = open.Connection with
+                                {
+                                    ExpiresAt = expires,
+                                    Payment = reply["payment"] is JsonObject paid ? PaymentStatus.Parse(paid, connection.Suite.Payment) : open.Connection.Payment,
+                                },
+                            };
                     Renewed?.Invoke(connection);
+                    // Each renewal also makes the host match again (an unchanged host sees no change): a tunnel whose
+                    // interface went down and up, as SoftEther's adapter does when its session comes back, lost its routes.
+                    await RepairHostAsync(ct);
                     continue;
                 }
                 _log.LogWarning("Gateway {Gateway} refused to renew: {Error}", connection.GatewayAddress, RpcResult.ErrorOf(reply));
@@ -589,6 +614,20 @@ public sealed class SubscriberService : IAsyncDisposable
             {
                 return;
             }
+        }
+    }
+
+    /// <summary>Applies the subscriber's slice of the host again; a failure is logged (the next renewal tries again).</summary>
+    private async Task RepairHostAsync(CancellationToken ct)
+    {
+        try
+        {
+            using (await _lock.EnterAsync(ct))
+                await ApplyLockedAsync(ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _log.LogWarning("Could not bring the host back to the subscriber's state: {Error}", e.Message);
         }
     }
 

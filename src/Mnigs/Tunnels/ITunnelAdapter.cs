@@ -19,6 +19,12 @@ public interface ITunnelAdapter
 
     AdapterHealthFacts Check(Platform.HostFacts facts);
 
+    /// <summary>
+    /// Whether this tunnel works over the network <paramref name="network"/> (a suite's network id); suites pair it
+    /// only with those. Most run over any; forward needs the gateway one hop away on a layer-2 segment.
+    /// </summary>
+    bool RunsOver(string network) => true;
+
     // --- gateway half ---
 
     /// <summary>
@@ -63,6 +69,14 @@ public interface ITunnelAdapter
 
     /// <summary>Takes a connection down in the tunnel's own service, after its host state was removed (also for one a crash left behind).</summary>
     Task DisconnectSubscriberAsync(SubscriberTunnelInput input, CancellationToken ct) => Task.CompletedTask;
+
+    /// <summary>
+    /// The host state that carries the Internet through a connection while it is the active one (subscriber.routing =
+    /// route), given the usual one: default routes on the connection's interface, Mnigs' policy rules, the gateway's
+    /// resolvers. A tunnel without an interface of its own changes it: forward routes via the gateway's mesh address,
+    /// socks redirects TCP to its local proxy.
+    /// </summary>
+    HostState RouteInternet(SubscriberTunnelInput input, HostState usual) => usual;
 }
 
 public sealed record AdapterHealthFacts(bool Available, string Message);

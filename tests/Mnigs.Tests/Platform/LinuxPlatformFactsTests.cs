@@ -37,7 +37,7 @@ public sealed class LinuxPlatformFactsTests : IDisposable
         Assert.True((await platform.ReadFactsAsync(CancellationToken.None)).KernelWireGuard);
         Assert.True((await platform.ReadFactsAsync(CancellationToken.None)).KernelWireGuard);
 
-        Assert.Equal(["ip link add mntprobe0 type wireguard", "ip link del mntprobe0"], _scenario.Host.Changes);
+        Assert.Equal(["ip link add mntprobe0 type wireguard", "ip link del mntprobe0"], _scenario.Host.Changes.Where(c => !c.Contains(" type ip") && !c.EndsWith(" type gre")));
     }
 
     [Fact]

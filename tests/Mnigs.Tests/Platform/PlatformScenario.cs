@@ -57,13 +57,17 @@ internal sealed class PlatformScenario : IDisposable
     /// <summary>A fresh platform instance: what a restarted daemon has.</summary>
     public LinuxPlatform NewPlatform() => new(Host, Options, Log);
 
-    /// <summary>A host with nothing of Mnigs on it and no kernel WireGuard.</summary>
+    /// <summary>A host with nothing of Mnigs on it, no kernel WireGuard and no kernel tunnels (ipip, gre, ip6tnl, ip6gre), as this machine.</summary>
     public ScriptedCommandRunner CleanHost()
     {
         Host.Reset()
             .Answer("ip -j addr show", LoopbackOnly)
             .Answer("ip link add mnt3fa2s0 type wireguard", CommandResult.Fail(2, "Error: Unknown device type.\n"))
             .Answer("ip link add mntprobe0 type wireguard", CommandResult.Fail(2, "Error: Unknown device type.\n"))
+            .Answer("ip link add mntprobe0 type ipip", CommandResult.Fail(2, "Error: Unknown device type.\n"))
+            .Answer("ip link add mntprobe0 type gre", CommandResult.Fail(2, "Error: Unknown device type.\n"))
+            .Answer("ip link add mntprobe0 type ip6tnl", CommandResult.Fail(2, "Error: Unknown device type.\n"))
+            .Answer("ip link add mntprobe0 type ip6gre", CommandResult.Fail(2, "Error: Unknown device type.\n"))
             .Answer("ip -j -4 route show table 5151", new CommandResult(2, "[", NoTable4))
             .Answer("ip -j -6 route show table 5151", new CommandResult(2, "[", NoTable6))
             .Answer("ip -j -N -4 rule show", DefaultRules4)

@@ -47,6 +47,37 @@ public sealed class ServiceProcessesTests : IDisposable
     }
 
     [Fact]
+    public async Task The_first_start_makes_the_run_directory()
+    {
+        var run = Path.Combine(_run, "not-yet");
+        await using var services = new ServiceProcesses(run, NullLogger<ServiceProcesses>.Instance);
+
+        await services.EnsureAsync(Sleep(), default);
+
+        Assert.True(services.IsRunning("sleeper"));
+        Assert.True(File.Exists(Path.Combine(run, "sleeper.pid")));
+    }
+
+    [Fact]
+    public async Task Reload_sends_SIGHUP_to_a_running_program_only()
+    {
+        var heard = Path.Combine(_run, "heard");
+        await using var services = Services();
+        Assert.False(services.Reload("listener"));
+        await services.EnsureAsync(new ServiceSpec("listener", "/bin/sh",
+            ["-c", $"trap 'echo hup >> {heard}' HUP; echo ready > {heard}.ready; while :; do sleep 0.05; done"]), default);
+        for (var i = 0; i < 100 && !File.Exists(heard + ".ready"); i++)
+            await Task.Delay(20);
+
+        Assert.True(services.Reload("listener"));
+        for (var i = 0; i < 100 && !File.Exists(heard); i++)
+            await Task.Delay(20);
+
+        Assert.Equal("hup\n", File.ReadAllText(heard));
+        Assert.True(services.IsRunning("listener"));
+    }
+
+    [Fact]
     public async Task Restarts_a_program_whose_arguments_changed_or_that_exited()
     {
         await using var services = Services();

@@ -10,6 +10,7 @@ using Mnigs.Gateway;
 using Mnigs.Networks;
 using Mnigs.Payments;
 using Mnigs.Payments.Free;
+using Mnigs.Payments.Voucher;
 using Mnigs.Platform;
 using Mnigs.Rpc;
 using Mnigs.Store;
@@ -46,6 +47,7 @@ internal sealed class DaemonRig : IAsyncDisposable
     private readonly HttpClient _http;
     private readonly CancellationTokenSource _stopping = new();
     private IReadOnlyList<ITunnelAdapter> _extraTunnels = [];
+    private IReadOnlyDictionary<string, TunnelPools> _extraPools = new Dictionary<string, TunnelPools>();
 
     private DaemonRig(MnigsConfig config, HostFacts facts, HttpMessageHandler? http)
     {
@@ -88,6 +90,8 @@ internal sealed class DaemonRig : IAsyncDisposable
     public Autopilot Autopilot { get; private set; } = null!;
     public KnownGateways Known { get; private set; } = null!;
     public SessionTraffic Traffic { get; private set; } = null!;
+    public VoucherPayment Vouchers { get; private set; } = null!;
+    public VoucherRedemption Redemption { get; private set; } = null!;
 
     /// <summary>Answers the autopilot's probes as the test says (unknown targets miss); survives a restart.</summary>
     public FakeProber Prober { get; }
@@ -100,16 +104,17 @@ internal sealed class DaemonRig : IAsyncDisposable
 
     /// <summary>A gateway node: gateway enabled, four subscribers at most, the default pools.</summary>
     public static Task<DaemonRig> StartAsync(Func<MnigsConfig, MnigsConfig>? configure = null, HostFacts? facts = null,
-        bool babelAvailable = true, HttpMessageHandler? http = null, IReadOnlyList<ITunnelAdapter>? extraTunnels = null)
+        bool babelAvailable = true, HttpMessageHandler? http = null, IReadOnlyList<ITunnelAdapter>? extraTunnels = null,
+        IReadOnlyDictionary<string, TunnelPools>? extraPools = null)
     {
         var config = new MnigsConfig { Name = "gw", GatewayEnabled = true, MaxConnections = 4 };
-        return StartAsync(configure?.Invoke(config) ?? config, facts ?? GatewayFacts, babelAvailable, http, extraTunnels);
+        return StartAsync(configure?.Invoke(config) ?? config, facts ?? GatewayFacts, babelAvailable, http, extraTunnels, extraPools);
     }
 
     public static async Task<DaemonRig> StartAsync(MnigsConfig config, HostFacts facts, bool babelAvailable, HttpMessageHandler? http,
-        IReadOnlyList<ITunnelAdapter>? extraTunnels = null)
+        IReadOnlyList<ITunnelAdapter>? extraTunnels = null, IReadOnlyDictionary<string, TunnelPools>? extraPools = null)
     {
-        var rig = new DaemonRig(config, facts, http) { _extraTunnels = extraTunnels ?? [] };
+        var rig = new DaemonRig(config, facts, http) { _extraTunnels = extraTunnels ?? [], _extraPools = extraPools ?? new Dictionary<string, TunnelPools>() };
         rig.Babel.Available = babelAvailable;
         await rig.RunAsync();
         return rig;
@@ -151,8 +156,12 @@ internal sealed class DaemonRig : IAsyncDisposable
         }
         foreach (var extra in _extraTunnels)
             tunnels[extra.Name] = extra;
+        foreach (var (tunnel, extraPools) in _extraPools)
+            pools[tunnel] = extraPools;
         Tunnels = tunnels;
-        var payments = new Dictionary<string, IPaymentMethod> { ["free"] = new FreePayment() };
+        Vouchers = new VoucherPayment(Store, Platform, config.RpcPort, Clock, NullLogger<VoucherPayment>.Instance);
+        await Vouchers.LoadAsync(CancellationToken.None);
+        var payments = new Dictionary<string, IPaymentMethod> { ["free"] = new FreePayment(), [Vouchers.Name] = Vouchers };
 
         var host = new HostStateCoordinator(Platform, NullLogger<HostStateCoordinator>.Instance);
         var hooks = new HookRunner(NullLogger<HookRunner>.Instance);
@@ -183,7 +192,11 @@ internal sealed class DaemonRig : IAsyncDisposable
             Known, Store, Clock, _stopping.Token,
             new GatewayTester(Subscriber, Known, Prober, rpc, null, Clock, NullLogger<GatewayTester>.Instance), Traffic);
         var authorized = config.AuthorizedNetworks;
-        Dispatcher = new RpcDispatcher(PublicMethods.For(Gateway, Networks, Directory).Concat(admin.Methods),
+        Redemption = new VoucherRedemption(Gateway, Vouchers);
+        var voucherAdmin = new VoucherAdminMethods(Vouchers, Gateway, Subscriber, rpc, Identity.Name,
+            () => Networks.Snapshots.Values.Where(n => n.Health.Available).SelectMany(n => n.Addresses).FirstOrDefault(), Clock);
+        Dispatcher = new RpcDispatcher(PublicMethods.For(Gateway, Networks, Directory).Concat(admin.Methods)
+            .Concat(Redemption.PublicMethods).Concat(voucherAdmin.Methods),
             caller => authorized.Any(n => n.Contains(caller)), NullLogger<RpcDispatcher>.Instance);
     }
 

@@ -1,4 +1,4 @@
-// Mnigs web UI: one page, five hash routes, talking to the daemon only through POST /jsonrpc.
+// Mnigs web UI: one page, six hash routes, talking to the daemon only through POST /jsonrpc.
 // Vendored libraries (loaded before this module by index.html): uPlot (charts) and d3 modules
 // (force layout, zoom, drag, selection) for the network map. No inline scripts or styles (CSP).
 
@@ -528,6 +528,8 @@ function renderStatus() {
   }
   setText($('st-failovers'), failovers);
   renderLease();
+
+  renderPayment(conn);
 
   const connecting = rowActions.has('*status');
   show($('st-connect'), !conn || connecting);
@@ -1422,6 +1424,141 @@ async function releaseSession(sid) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Payment: the status page's "payment required → pay" box, and the Vouchers page of a gateway
+
+/** Shows the pay box while the active connection's gateway waits for a voucher. */
+function renderPayment(conn) {
+  const payment = conn?.payment;
+  const required = !!payment?.required;
+  show($('st-pay'), required);
+  if (!required) return;
+  setText($('st-pay-reason'), payment.reason ? `The gateway says: ${payment.reason}.` : '');
+  const link = $('st-pay-page');
+  // Only a plain http(s) address from the gateway becomes a link.
+  if (/^https?:\/\//.test(payment.page || '')) setAttr(link, 'href', payment.page);
+  else setAttr(link, 'href', null);
+}
+
+async function payVoucher(event) {
+  event.preventDefault();
+  const input = $('st-pay-code');
+  const msg = $('st-pay-msg');
+  const btn = $('st-pay-button');
+  busyButton(btn, true, 'Paying…');
+  msg.className = 'action-msg';
+  setText(msg, '');
+  try {
+    const r = await rpc('pay', {code: input.value}, 30000);
+    // The box goes away once paid: say so beside the connection's buttons.
+    const done = $('st-action-msg');
+    done.className = 'action-msg ok';
+    setText(done, `Paid at ${r.gatewayName || r.gateway}: ${r.payment?.state || 'paid'}.`);
+    input.value = '';
+  } catch (e) {
+    msg.className = 'action-msg error';
+    setText(msg, e.message);
+  }
+  busyButton(btn, false);
+  refreshNow();
+}
+
+const voucherRows = new Map();
+
+async function pollVouchers() {
+  try {
+    const r = await rpc('listVouchers');
+    state.vouchers = r.vouchers || [];
+    state.vouchersError = null;
+  } catch (e) {
+    state.vouchersError = e.message;
+  }
+}
+
+function makeVoucherRow(code) {
+  const row = {code};
+  const cell = (label, cls) => h('td', {'data-label': label, class: cls});
+  row.codeCell = cell('Code', 'mono');
+  row.status = cell('Status');
+  row.allows = cell('Allows');
+  row.time = cell('Time left', 'num');
+  row.data = cell('Data left', 'num');
+  row.holder = cell('Held by', 'mono');
+  row.revoke = h('button', {type: 'button', class: 'danger', 'data-testid': 'revoke', text: 'Revoke', on: {click: () => revokeVoucher(code)}});
+  setText(row.codeCell, code);
+  row.el = h('tr', {'data-testid': 'voucher-row', 'data-code': code}, row.codeCell, row.status, row.allows, row.time, row.data, row.holder,
+    h('td', {class: 'actions-cell'}, row.revoke));
+  return row;
+}
+
+function renderVouchers() {
+  const suites = state.status?.gateway?.suites || [];
+  let summary = suites.some((x) => x.endsWith('-voucher'))
+    ? 'This gateway asks for vouchers: a new subscriber reaches only its payment page until it redeems one.'
+    : 'This gateway is free (gateway.payment = free): vouchers made here are asked for only once gateway.payment is voucher.';
+  if (state.vouchersError) summary += ` Cannot list the vouchers: ${state.vouchersError}`;
+  setText($('vo-summary'), summary);
+  const list = state.vouchers;
+  if (!list) return;
+  const seen = new Set();
+  const ordered = [];
+  for (const v of list) {
+    seen.add(v.code);
+    let row = voucherRows.get(v.code);
+    if (!row) voucherRows.set(v.code, row = makeVoucherRow(v.code));
+    setText(row.status, v.status);
+    setText(row.allows, v.allows || '—');
+    setText(row.time, v.secondsLeft == null ? '—' : fmtDuration(v.secondsLeft));
+    setText(row.data, v.bytesLeft == null ? '—' : fmtBytes(v.bytesLeft));
+    setText(row.holder, v.session ? (v.holder || v.session.slice(0, 8)) : '—');
+    show(row.revoke, v.status !== 'revoked');
+    ordered.push(row.el);
+  }
+  for (const [code, row] of voucherRows) {
+    if (!seen.has(code)) {
+      row.el.remove();
+      voucherRows.delete(code);
+    }
+  }
+  const body = $('vouchers-body');
+  const current = [...body.children];
+  if (current.length !== ordered.length || current.some((el, i) => el !== ordered[i])) body.replaceChildren(...ordered);
+  show($('vo-empty'), list.length === 0);
+  show($('vouchers-table'), list.length > 0);
+}
+
+async function createVouchers(event) {
+  event.preventDefault();
+  const msg = $('vo-msg');
+  const btn = $('vo-create');
+  busyButton(btn, true, 'Creating…');
+  msg.className = 'action-msg';
+  try {
+    const r = await rpc('createVouchers', {time: $('vo-time').value.trim() || null, data: $('vo-data').value.trim() || null,
+      count: Number($('vo-count').value) || 1});
+    msg.className = 'action-msg ok';
+    setText(msg, `Created ${plural(r.vouchers.length, 'voucher')}.`);
+  } catch (e) {
+    msg.className = 'action-msg error';
+    setText(msg, e.message);
+  }
+  busyButton(btn, false);
+  refreshNow();
+}
+
+async function revokeVoucher(code) {
+  const row = voucherRows.get(code);
+  if (row) busyButton(row.revoke, true, 'Revoking…');
+  try {
+    await rpc('revokeVoucher', {code});
+    showBanner(`Revoked ${code}: whoever held it is back on the payment page.`, {kind: 'info', key: `revoked:${code}`});
+  } catch (e) {
+    showBanner(`Could not revoke ${code}: ${e.message}`);
+  }
+  if (row) busyButton(row.revoke, false);
+  refreshNow();
+}
+
+// ---------------------------------------------------------------------------------------------
 // Settings page
 
 let settingsNeedReload = true;
@@ -1602,6 +1739,7 @@ const PAGES = {
   gateways: {poll: pollGateways, render: renderGateways},
   network: {poll: pollNetwork, render: renderNetwork},
   sessions: {poll: pollSessions, render: renderSessions},
+  vouchers: {poll: pollVouchers, render: renderVouchers},
   settings: {poll: pollSettings, render: renderSettings},
 };
 
@@ -1730,6 +1868,8 @@ function init() {
   $('net-rescan').addEventListener('click', () => startScan($('net-rescan'), $('net-msg')));
   $('net-scan-now').addEventListener('click', () => startScan($('net-scan-now'), $('net-msg')));
   $('settings-form').addEventListener('submit', saveSettings);
+  $('st-pay').addEventListener('submit', payVoucher);
+  $('voucher-form').addEventListener('submit', createVouchers);
   $('reset-settings').addEventListener('click', undoSettings);
   initGraph();
   present(scanProgress, false);
