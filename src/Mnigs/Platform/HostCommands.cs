@@ -29,6 +29,24 @@ internal sealed class HostCommands(ICommandRunner runner, TimeSpan timeout, ILog
             throw new CommandFailedException(command, result);
     }
 
+    /// <summary>
+    /// Whether this kernel can create links of type <paramref name="kind"/>: adds the throwaway link <paramref name="probe"/>
+    /// (replacing one a crash left) and deletes it again. The kernel loads a module on demand, so one merely not loaded counts.
+    /// </summary>
+    public async Task<bool> CanCreateLinkAsync(string probe, string kind, CancellationToken ct)
+    {
+        var add = CommandRequest.Of("ip", "link", "add", probe, "type", kind);
+        var result = await TryChangeAsync(add, ct);
+        if (!result.Succeeded && result.Stderr.Contains("File exists", StringComparison.Ordinal))
+        {
+            await ChangeAsync(CommandRequest.Of("ip", "link", "del", probe), ct);
+            result = await TryChangeAsync(add, ct);
+        }
+        if (result.Succeeded)
+            await ChangeAsync(CommandRequest.Of("ip", "link", "del", probe), ct);
+        return result.Succeeded;
+    }
+
     /// <summary>Runs a command that changes the host and lets the caller judge its result.</summary>
     public async Task<CommandResult> TryChangeAsync(CommandRequest command, CancellationToken ct)
     {

@@ -34,18 +34,8 @@ internal sealed class KernelTunnelLinks(HostCommands commands, PlatformOptions o
         var supported = ImmutableArray.CreateBuilder<string>();
         foreach (var kind in KernelTunnelLink.Kinds)
         {
-            var add = CommandRequest.Of("ip", "link", "add", probe, "type", kind);
-            var result = await commands.TryChangeAsync(add, ct);
-            if (!result.Succeeded && result.Stderr.Contains("File exists", StringComparison.Ordinal))
-            {
-                await commands.ChangeAsync(CommandRequest.Of("ip", "link", "del", probe), ct);
-                result = await commands.TryChangeAsync(add, ct);
-            }
-            if (result.Succeeded)
-            {
-                await commands.ChangeAsync(CommandRequest.Of("ip", "link", "del", probe), ct);
+            if (await commands.CanCreateLinkAsync(probe, kind, ct))
                 supported.Add(kind);
-            }
         }
         _kinds = supported.ToImmutable();
         log.LogInformation("Kernel tunnel kinds this kernel can create: {Kinds}", _kinds.Value.Length == 0 ? "none" : string.Join(", ", _kinds.Value));

@@ -25,18 +25,9 @@ internal sealed class WireGuardLinks(HostCommands commands, PlatformOptions opti
         if (_kernel is { } known)
             return known;
         var probe = options.InterfacePrefix + "probe0";
-        var add = CommandRequest.Of("ip", "link", "add", probe, "type", "wireguard");
-        var result = await commands.TryChangeAsync(add, ct);
-        if (!result.Succeeded && result.Stderr.Contains("File exists", StringComparison.Ordinal))
-        {
-            await commands.ChangeAsync(CommandRequest.Of("ip", "link", "del", probe), ct);
-            result = await commands.TryChangeAsync(add, ct);
-        }
-        if (result.Succeeded)
-            await commands.ChangeAsync(CommandRequest.Of("ip", "link", "del", probe), ct);
-        _kernel = result.Succeeded;
+        _kernel = await commands.CanCreateLinkAsync(probe, "wireguard", ct);
         log.LogInformation("Kernel WireGuard support: {KernelWireGuard}", _kernel);
-        return result.Succeeded;
+        return _kernel.Value;
     }
 
     /// <summary>Creates and configures every wanted interface; <paramref name="links"/> is the host's current view.</summary>

@@ -17,19 +17,7 @@ internal static class OpenVpnFiles
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 
-    public static void WritePrivate(string path, string text)
-    {
-        var temp = path + ".tmp";
-        using (var stream = new FileStream(temp, new FileStreamOptions
-        {
-            Mode = FileMode.Create,
-            Access = FileAccess.Write,
-            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-        }))
-        using (var writer = new StreamWriter(stream))
-            writer.Write(text);
-        File.Move(temp, path, overwrite: true);
-    }
+    public static void WritePrivate(string path, string text) => Platform.PrivateFile.Write(path, text);
 
     /// <summary>Removes a directory this tunnel made and everything in it; nothing when it is not there.</summary>
     public static void Remove(string path)

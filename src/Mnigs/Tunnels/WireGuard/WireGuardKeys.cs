@@ -41,16 +41,7 @@ public static class WireGuardKeys
         }
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var (privateKey, _) = Create();
-        var temp = path + ".tmp";
-        using (var stream = new FileStream(temp, new FileStreamOptions
-        {
-            Mode = FileMode.Create,
-            Access = FileAccess.Write,
-            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-        }))
-        using (var writer = new StreamWriter(stream))
-            writer.Write(privateKey);
-        File.Move(temp, path, overwrite: true);
+        Platform.PrivateFile.Write(path, privateKey);
         return privateKey;
     }
 }
