@@ -1,4 +1,5 @@
 using Mnigs.Cli;
+using Mnigs.Core.Tests.Config;
 using Mnigs.Tests.Cli;
 
 namespace Mnigs.Tests.Packaging;

@@ -1,4 +1,5 @@
 using Mnigs.Core.Config;
+using Mnigs.Core.Tests.Config;
 
 namespace Mnigs.Tests.Packaging;
 

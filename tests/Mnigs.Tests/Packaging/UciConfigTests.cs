@@ -1,5 +1,6 @@
 using Mnigs.Core.Config;
 using Mnigs.Core.Config.Uci;
+using Mnigs.Core.Tests.Config;
 
 namespace Mnigs.Tests.Packaging;
 
