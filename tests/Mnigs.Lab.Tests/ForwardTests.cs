@@ -16,7 +16,7 @@ public sealed class ForwardTests
     [Fact]
     public async Task A_session_is_forwarded_while_it_lives_and_renews_and_the_gateway_refuses_others_and_it_after_release()
     {
-        await using var segment = await Segment.StartAsync(subscribers: 2);
+        await using var segment = await L2Segment.StartAsync(subscribers: 2, extraConfig: "[forward]\nenabled = yes\n", stem: "l2f");
         var (s1, s2) = (segment["s1"], segment["s2"]);
         try
         {
@@ -54,7 +54,7 @@ public sealed class ForwardTests
     [Fact]
     public async Task An_expired_lease_is_refused_by_the_kernel_even_with_both_daemons_dead()
     {
-        await using var segment = await Segment.StartAsync(subscribers: 1);
+        await using var segment = await L2Segment.StartAsync(subscribers: 1, extraConfig: "[forward]\nenabled = yes\n", stem: "l2f");
         var s1 = segment["s1"];
         try
         {
@@ -86,73 +86,5 @@ public sealed class ForwardTests
         var http = await node.ExecAsync("curl", "-sS", "--max-time", "3", "-o", "/dev/null", "-w", "%{http_code}", $"http://{TunnelChecks.InternetHost}/");
         Assert.True(reachable == (ping.ExitCode == 0), $"ping ({context}): {ping.All}");
         Assert.True(reachable == (http.ExitCode == 0 && http.Stdout.Trim() == "200"), $"http ({context}): {http.All}");
-    }
-
-    /// <summary>
-    /// One lab/l2-mesh.sh segment (namespaces PREFIX-sw, -gw, -inet, -sN) with a daemon per node: babel off, layer2 on
-    /// the node's segment interface, forward on. Removed on dispose.
-    /// </summary>
-    private sealed class Segment : IAsyncDisposable
-    {
-        private readonly Dictionary<string, LabNode> _nodes = [];
-
-        private Segment(string prefix)
-        {
-            Prefix = prefix;
-            StateRoot = Path.Combine("/run/mnigs-lab", prefix);
-        }
-
-        public string Prefix { get; }
-        public string StateRoot { get; }
-        public LabNode Gw => _nodes["gw"];
-        public LabNode this[string role] => _nodes[role];
-
-        public static string ScriptPath => Path.Combine(Shell.RepoRoot(), "lab", "l2-mesh.sh");
-
-        public string Logs => string.Concat(_nodes.Select(n => $"--- {n.Key} ---\n{n.Value.Log}\n"));
-
-        public static async Task<Segment> StartAsync(int subscribers)
-        {
-            Shell.RequireLab("ip", "nft", "curl", "ping", "python3", "dotnet");
-            var segment = new Segment("l2f" + Random.Shared.Next(0, 0xFFFFF).ToString("x5"));
-            try
-            {
-                await Script("up", segment.Prefix, subscribers.ToString());
-                await Script("wait", segment.Prefix, "30");
-                await Script("serve", segment.Prefix);
-                await Task.WhenAll(new[] { "gw" }.Concat(Enumerable.Range(1, subscribers).Select(k => $"s{k}")).Select(segment.StartNodeAsync));
-                return segment;
-            }
-            catch
-            {
-                await segment.DisposeAsync();
-                throw;
-            }
-        }
-
-        private async Task StartNodeAsync(string role)
-        {
-            var config = $"[babel]\nenabled = no\n[layer2]\nenabled = yes\ninterface = {Prefix}-n{role}\n[forward]\nenabled = yes\n";
-            if (role == "gw")
-                config += "[gateway]\nenabled = yes\nsubscriberTimeout = 12\ndns = 198.51.100.2\n";
-            var node = new LabNode(Prefix, role, StateRoot, config);
-            lock (_nodes)
-                _nodes[role] = node;
-            await node.StartAsync();
-        }
-
-        private static async Task Script(params string[] args)
-        {
-            var r = await Shell.RunAsync("bash", [ScriptPath, .. args], TimeSpan.FromSeconds(120));
-            if (r.ExitCode != 0)
-                throw new InvalidOperationException($"l2-mesh.sh {string.Join(' ', args)} failed ({r.ExitCode}): {r.All}");
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            foreach (var node in _nodes.Values)
-                await node.DisposeAsync();
-            await Shell.RunAsync("bash", [ScriptPath, "down", Prefix], TimeSpan.FromSeconds(60));
-        }
     }
 }

@@ -19,7 +19,7 @@ public sealed class Layer2Tests(ITestOutputHelper output)
     [Fact]
     public async Task Subscribers_on_a_switch_find_the_gateway_by_mdns_connect_over_wireguard_and_a_later_node_finds_it_in_seconds()
     {
-        await using var segment = await Segment.StartAsync(subscribers: 2);
+        await using var segment = await L2Segment.StartAsync(subscribers: 2);
         try
         {
             // Every daemon has layer2 up, at the address the segment gave it.
@@ -61,7 +61,7 @@ public sealed class Layer2Tests(ITestOutputHelper output)
 
             // A third node plugged in later: it knows the gateway from mDNS alone (its neighbour table is empty),
             // and the gateway knows it from its announcement.
-            await Segment.Script("join", segment.Prefix, "s3");
+            await L2Segment.Script("join", segment.Prefix, "s3");
             var s3 = await segment.StartNodeAsync("s3");
             var clock = Stopwatch.StartNew();
             await WaitAsync(async () => (await MeshNeighboursAsync(s3, "127.0.0.1")).Contains(GatewayAddress), TimeSpan.FromSeconds(10),
@@ -96,7 +96,7 @@ public sealed class Layer2Tests(ITestOutputHelper output)
     [Fact]
     public async Task A_daemon_whose_layer2_interface_is_missing_unset_or_down_says_so_in_status()
     {
-        await using var segment = await Segment.StartAsync(subscribers: 1, startDaemons: false);
+        await using var segment = await L2Segment.StartAsync(subscribers: 1, startDaemons: false);
         var missing = await segment.StartNodeAsync("s1", iface: "nosuch0");
         await AssertProblemAsync(missing, "layer2: interface nosuch0 does not exist: set [layer2] interface to the interface on the switched segment");
         await missing.DisposeAsync();
@@ -167,82 +167,6 @@ public sealed class Layer2Tests(ITestOutputHelper output)
         {
             Assert.True(DateTime.UtcNow < deadline, failure);
             await Task.Delay(200);
-        }
-    }
-
-    /// <summary>
-    /// One lab/l2-mesh.sh segment: namespaces PREFIX-sw (the bridge), PREFIX-gw, PREFIX-inet and PREFIX-sN, and an
-    /// Mnigs daemon per node with babel off and layer2 on its segment interface. Removed on dispose.
-    /// </summary>
-    private sealed class Segment : IAsyncDisposable
-    {
-        private readonly Dictionary<string, LabNode> _nodes = [];
-
-        private Segment(string prefix)
-        {
-            Prefix = prefix;
-            StateRoot = Path.Combine("/run/mnigs-lab", prefix);
-        }
-
-        public string Prefix { get; }
-        public string StateRoot { get; }
-        public LabNode Gw => _nodes["gw"];
-        public LabNode this[string role] => _nodes[role];
-
-        public string Namespace(string role) => $"{Prefix}-{role}";
-
-        public static string ScriptPath => System.IO.Path.Combine(Shell.RepoRoot(), "lab", "l2-mesh.sh");
-
-        public static async Task<Segment> StartAsync(int subscribers, bool startDaemons = true)
-        {
-            Shell.RequireLab("ip", "wireguard-go", "wg", "nft", "curl", "ping", "python3", "dotnet");
-            var segment = new Segment("l2" + Random.Shared.Next(0, 0xFFFFF).ToString("x5"));
-            try
-            {
-                await Script("up", segment.Prefix, subscribers.ToString());
-                await Script("wait", segment.Prefix, "30");
-                await Script("serve", segment.Prefix);
-                if (startDaemons)
-                {
-                    await Task.WhenAll(new[] { "gw" }.Concat(Enumerable.Range(1, subscribers).Select(k => $"s{k}")).Select(role => segment.StartNodeAsync(role)));
-                }
-                return segment;
-            }
-            catch
-            {
-                await segment.DisposeAsync();
-                throw;
-            }
-        }
-
-        /// <summary>Starts the daemon of <paramref name="role"/> with layer2 on <paramref name="iface"/> (its segment interface unless given).</summary>
-        public async Task<LabNode> StartNodeAsync(string role, string? iface = null)
-        {
-            var config = $"[babel]\nenabled = no\n[layer2]\nenabled = yes\ninterface = {iface ?? $"{Prefix}-n{role}"}\n[directory]\nsyncInterval = 2\n";
-            if (role == "gw")
-                config += "[gateway]\nenabled = yes\nsubscriberTimeout = 12\ndns = 198.51.100.2\n";
-            var node = new LabNode(Prefix, role, StateRoot, config);
-            lock (_nodes)
-                _nodes[role] = node;
-            await node.StartAsync();
-            return node;
-        }
-
-        public static async Task<string> Script(params string[] args)
-        {
-            var r = await Shell.RunAsync("bash", [ScriptPath, .. args], TimeSpan.FromSeconds(120));
-            if (r.ExitCode != 0)
-                throw new InvalidOperationException($"l2-mesh.sh {string.Join(' ', args)} failed ({r.ExitCode}): {r.All}");
-            return r.Stdout;
-        }
-
-        public string Logs => string.Concat(_nodes.Select(n => $"--- {n.Key} ---\n{n.Value.Log}\n"));
-
-        public async ValueTask DisposeAsync()
-        {
-            foreach (var node in _nodes.Values)
-                await node.DisposeAsync();
-            await Shell.RunAsync("bash", [ScriptPath, "down", Prefix], TimeSpan.FromSeconds(60));
         }
     }
 }

@@ -81,7 +81,7 @@ public sealed class VoucherTests
         await PayAsync(mesh, await CreateAsync(mesh, "--data", "2MB"));
         Assert.Equal(0, (await PingAsync(mesh)).ExitCode);
 
-        using var server = IperfServer(mesh);
+        using var server = await IperfServerAsync(mesh);
         try
         {
             // Downloads as fast as the tunnel goes; without the quota five seconds carry far more than 2 MB.
@@ -119,8 +119,11 @@ public sealed class VoucherTests
         // 8 MB down through the tunnel, then two accounting rounds for the daemon to keep the count.
         var download = await mesh.Sub.ExecAsync("curl", "-sS", "--max-time", "20", "-o", "/dev/null", "-w", "%{size_download}", $"http://{LabMesh.InternetHost}/big.bin");
         Assert.True(download.ExitCode == 0, download.All + mesh.Logs);
-        await Task.Delay(TimeSpan.FromSeconds(5));
-        var before = (await VoucherAsync(mesh))["usedBytes"]!.GetValue<long>();
+        // The daemon stores the kernel's count every 2 s: wait until the download is in the store.
+        var stored = DateTime.UtcNow.AddSeconds(15);
+        long before;
+        while ((before = (await VoucherAsync(mesh))["usedBytes"]!.GetValue<long>()) < 8_000_000 && DateTime.UtcNow < stored)
+            await Task.Delay(250);
         Assert.InRange(before, 8_000_000, 12_000_000);
 
         await mesh.Gw.KillAsync();
@@ -137,7 +140,7 @@ public sealed class VoucherTests
     }
 
     /// <summary>An iperf3 server for one test on the internet host, ended by the caller (or by itself after 40 s).</summary>
-    private static Process IperfServer(LabMesh mesh)
+    private static async Task<Process> IperfServerAsync(LabMesh mesh)
     {
         var psi = new ProcessStartInfo("ip") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[] { "netns", "exec", mesh.Prefix + "-inet", "timeout", "40", "iperf3", "-s", "-1", "-B", LabMesh.InternetHost })
@@ -147,8 +150,11 @@ public sealed class VoucherTests
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        // Listening takes a moment; the client's connect timeout covers the rest.
-        Thread.Sleep(300);
+        // Returned once it listens on iperf3's port 5201.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < deadline
+            && !(await Shell.InNamespaceAsync(mesh.Prefix + "-inet", "ss", ["-Hltn", "sport = :5201"])).Stdout.Contains("5201"))
+            await Task.Delay(50);
         return process;
     }
 }
